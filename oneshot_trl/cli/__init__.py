@@ -1,0 +1,44 @@
+"""The ``oneshot`` command line (Typer). One module per subcommand; this module only assembles them.
+
+The CLI calls the library, never the reverse. User errors (``OneShotError``) print as one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+from rich.console import Console
+
+from ..errors import OneShotError
+from . import examples, testbed, train
+
+app = typer.Typer(
+    name="oneshot",
+    help="1-shot RLVR on TRL: train on one example, select it by historical variance, evaluate.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+app.add_typer(examples.app, name="examples")
+app.command("train", help=train.HELP, no_args_is_help=True)(train.train)
+app.add_typer(testbed.app, name="testbed")
+
+err_console = Console(stderr=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``oneshot`` script and of ``cli.py``."""
+    try:
+        code = app(args=argv, prog_name="oneshot", standalone_mode=False)
+    except OneShotError as e:
+        err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except click.exceptions.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,10 @@
+"""The verifiable math reward: extract → normalize → grade (exact numbers, structure, symbolic) → reward.
+
+Imports neither torch nor TRL, so users can ``from oneshot_trl.rewards import math_reward`` alone.
+"""
+
+from .extract import extract_answer, extract_boxed
+from .grade import is_equivalent
+from .reward import format_reward, make_math_reward, math_reward
+
+__all__ = ["extract_boxed", "extract_answer", "is_equivalent", "math_reward", "make_math_reward", "format_reward"]

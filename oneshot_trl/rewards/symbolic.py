@@ -1,0 +1,139 @@
+"""Stage 3c: symbolic equivalence in worker processes with a hard per-answer timeout.
+
+Sympy can hang (``10^{10^{10^{10}}}``) or blow up memory on model output. Each check runs in a separate
+process; when it passes its timeout the process is killed and replaced, and the answer scores 0.
+The caller's thread only waits on a pipe (``select``), so this works from any thread, under
+``accelerate launch`` and in notebooks: no ``signal.alarm``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import queue
+import select
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+_STARTUP_TIMEOUT = 120.0  # importing sympy on a loaded machine; not counted in the per-answer timeout
+
+
+class _Worker:
+    def __init__(self) -> None:
+        env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
+        package_root = str(Path(__file__).resolve().parents[2])  # works from a source checkout too
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "oneshot_trl.rewards._worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,  # a Ctrl-C in a notebook or terminal does not hit the worker first
+        )
+        self._buffer = b""
+        self.ready = False
+
+    def _readline(self, timeout: float) -> bytes | None:
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            readable, _, _ = select.select([fd], [], [], remaining)
+            if not readable:
+                return None
+            chunk = os.read(fd, 65536)
+            if not chunk:  # the worker died (memory limit, crash)
+                return None
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line
+
+    def ask(self, pred: str, gold: str, timeout: float) -> bool | None:
+        if not self.ready:
+            if self._readline(_STARTUP_TIMEOUT) != b"ready":
+                return None
+            self.ready = True
+        try:
+            self.proc.stdin.write(json.dumps({"pred": pred, "gold": gold}).encode() + b"\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            return None
+        line = self._readline(timeout)
+        return None if line is None else json.loads(line)["v"]
+
+    def kill(self) -> None:
+        try:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+
+
+class SymbolicPool:
+    """A small pool of symbolic workers, started lazily, safe to call from many threads."""
+
+    def __init__(self, size: int | None = None) -> None:
+        self.size = size or int(os.environ.get("ONESHOT_REWARD_WORKERS", min(2, os.cpu_count() or 1)))
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: list[_Worker] = []
+        self._lock = threading.Lock()
+        self.timeouts = 0
+        self.calls = 0
+
+    def _acquire(self) -> _Worker:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            if len(self._all) < self.size:
+                worker = _Worker()
+                self._all.append(worker)
+                return worker
+        return self._idle.get()
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        worker.kill()
+        fresh = _Worker()
+        with self._lock:
+            self._all = [fresh if w is worker else w for w in self._all]
+        return fresh
+
+    def equivalent(self, pred: str, gold: str, timeout: float) -> bool | None:
+        """True/False, or None when the check ran past ``timeout`` seconds (the worker is replaced)."""
+        worker = self._acquire()
+        try:
+            verdict = worker.ask(pred, gold, timeout)
+            self.calls += 1
+            if verdict is None:
+                self.timeouts += 1
+                worker = self._replace(worker)
+            return verdict
+        finally:
+            self._idle.put(worker)
+
+    def close(self) -> None:
+        with self._lock:
+            for worker in self._all:
+                worker.kill()
+            self._all = []
+        self._idle = queue.Queue()
+
+
+_POOL: SymbolicPool | None = None
+
+
+def get_pool() -> SymbolicPool:
+    """The process-wide pool (one per training rank)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = SymbolicPool()
+        atexit.register(_POOL.close)
+    return _POOL
