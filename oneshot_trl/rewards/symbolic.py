@@ -11,7 +11,6 @@ from __future__ import annotations
 import atexit
 import json
 import os
-import queue
 import select
 import subprocess
 import sys
@@ -42,9 +41,7 @@ class _Worker:
         deadline = time.monotonic() + timeout
         fd = self.proc.stdout.fileno()
         while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
+            remaining = max(0.0, deadline - time.monotonic())  # 0 polls once without waiting
             readable, _, _ = select.select([fd], [], [], remaining)
             if not readable:
                 return None
@@ -54,6 +51,12 @@ class _Worker:
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
         return line
+
+    def poll_ready(self) -> bool:
+        """Non-blocking: has the worker finished its imports?"""
+        if not self.ready and self._readline(0.0) == b"ready":
+            self.ready = True
+        return self.ready
 
     def ask(self, pred: str, gold: str, timeout: float) -> bool | None:
         if not self.ready:
@@ -77,34 +80,37 @@ class _Worker:
 
 
 class SymbolicPool:
-    """A small pool of symbolic workers, started lazily, safe to call from many threads."""
+    """A small pool of symbolic workers, all started on first use, safe to call from many threads.
+
+    A killed worker's replacement starts at once; while it imports sympy the other workers serve, so a
+    timed-out answer does not delay the next one.
+    """
 
     def __init__(self, size: int | None = None) -> None:
         self.size = size or int(os.environ.get("ONESHOT_REWARD_WORKERS", min(2, os.cpu_count() or 1)))
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle: list[_Worker] = []
         self._all: list[_Worker] = []
-        self._lock = threading.Lock()
+        self._available = threading.Condition()
         self.timeouts = 0
         self.calls = 0
 
     def _acquire(self) -> _Worker:
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
-        with self._lock:
-            if len(self._all) < self.size:
-                worker = _Worker()
-                self._all.append(worker)
-                return worker
-        return self._idle.get()
+        with self._available:
+            if not self._all:
+                self._all = [_Worker() for _ in range(self.size)]
+                self._idle = list(self._all)
+            while not self._idle:
+                self._available.wait()
+            for worker in self._idle:
+                if worker.ready or worker.poll_ready():
+                    self._idle.remove(worker)
+                    return worker
+            return self._idle.pop(0)
 
-    def _replace(self, worker: _Worker) -> _Worker:
-        worker.kill()
-        fresh = _Worker()
-        with self._lock:
-            self._all = [fresh if w is worker else w for w in self._all]
-        return fresh
+    def _release(self, worker: _Worker) -> None:
+        with self._available:
+            self._idle.append(worker)
+            self._available.notify()
 
     def equivalent(self, pred: str, gold: str, timeout: float) -> bool | None:
         """True/False, or None when the check ran past ``timeout`` seconds (the worker is replaced)."""
@@ -114,17 +120,20 @@ class SymbolicPool:
             self.calls += 1
             if verdict is None:
                 self.timeouts += 1
-                worker = self._replace(worker)
+                worker.kill()
+                fresh = _Worker()
+                with self._available:
+                    self._all = [fresh if w is worker else w for w in self._all]
+                worker = fresh
             return verdict
         finally:
-            self._idle.put(worker)
+            self._release(worker)
 
     def close(self) -> None:
-        with self._lock:
+        with self._available:
             for worker in self._all:
                 worker.kill()
-            self._all = []
-        self._idle = queue.Queue()
+            self._all, self._idle = [], []
 
 
 _POOL: SymbolicPool | None = None
