@@ -58,6 +58,19 @@ def _read_json(path: Path) -> list[dict]:
     return data
 
 
+def _rows_to_dataset(rows: list[dict]) -> Dataset:
+    """Arrow needs one type per column: a column mixing strings and numbers ("2", 4.0) becomes strings."""
+    kinds: dict[str, set] = {}
+    for row in rows:
+        for key, value in row.items():
+            if value is not None:
+                kinds.setdefault(key, set()).add(type(value))
+    mixed = {k for k, types in kinds.items() if len(types) > 1 and types <= {str, int, float, bool}}
+    if mixed:
+        rows = [{k: (str(v) if k in mixed and v is not None else v) for k, v in row.items()} for row in rows]
+    return Dataset.from_list(rows)
+
+
 def _read_local(path: Path) -> Dataset:
     if not path.exists():
         raise OneShotError(f"dataset file not found: {path}")
@@ -67,7 +80,7 @@ def _read_local(path: Path) -> Dataset:
     rows = _read_jsonl(path) if suffix == ".jsonl" else _read_json(path)
     if not rows:
         raise OneShotError(f"{path}: no rows")
-    return Dataset.from_list(rows)
+    return _rows_to_dataset(rows)
 
 
 def _load_remote(source: str, split: str) -> Dataset:

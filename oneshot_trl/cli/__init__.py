@@ -6,6 +6,7 @@ The CLI calls the library, never the reverse. User errors (``OneShotError``) pri
 from __future__ import annotations
 
 import sys
+import warnings
 
 import click
 import typer
@@ -22,14 +23,36 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(examples.app, name="examples")
-app.command("train", help=train.HELP, no_args_is_help=True)(train.train)
+app.command(
+    "train",
+    help=train.HELP,
+    no_args_is_help=True,
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)(train.train)
 app.add_typer(testbed.app, name="testbed")
 
 err_console = Console(stderr=True)
 
 
+def _quiet_libraries() -> None:
+    """Library chatter that says nothing to a user of this CLI: per-call progress bars and deprecation
+    notices raised from inside TRL/transformers (not from calls this package makes)."""
+    warnings.filterwarnings("ignore", category=FutureWarning, module=r"transformers\..*")
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"trl\..*")
+    try:
+        import datasets
+        from transformers.utils import logging as hf_logging
+
+        datasets.disable_progress_bars()
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except ImportError:
+        pass
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``oneshot`` script and of ``cli.py``."""
+    _quiet_libraries()
     try:
         code = app(args=argv, prog_name="oneshot", standalone_mode=False)
     except OneShotError as e:

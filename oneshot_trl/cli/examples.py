@@ -33,8 +33,8 @@ def list_examples() -> None:
 def show(
     example_id: Annotated[str, typer.Argument(help="pi1, π1, a row index, or a comma list.")],
     dataset: DatasetOpt = None,
-    problem_key: ProblemKeyOpt = "problem",
-    answer_key: AnswerKeyOpt = "answer",
+    problem_key: ProblemKeyOpt = None,
+    answer_key: AnswerKeyOpt = None,
     split: SplitOpt = "train",
     tokenizer: Annotated[
         Optional[str],
@@ -42,7 +42,9 @@ def show(
     ] = None,
 ) -> None:
     """Print the problem, the answer, and the training prompt exactly as the model will see it."""
-    problems = load_problems(dataset, problem_key=problem_key, answer_key=answer_key, split=split)
+    problems = load_problems(
+        dataset, problem_key=problem_key or "problem", answer_key=answer_key or "answer", split=split
+    )
     tok = None
     if tokenizer:
         from ..tiny_model import load_tokenizer
@@ -54,7 +56,7 @@ def show(
         prompt = render_prompt(tok, messages) if tok is not None else messages[0]["content"]
         console.rule(f"{ref.label}  (row {ref.index})")
         console.print("[bold]problem[/]", markup=True)
-        console.print(row["problem"], markup=False, highlight=False)
+        console.print(row["problem"], markup=False, highlight=False, soft_wrap=True)
         console.print(f"[bold]answer[/]  {row['answer']}", highlight=False)
         console.print("[bold]prompt[/] (exact text)" if tok is not None else "[bold]prompt[/] (user turn)")
-        console.print(prompt, markup=False, highlight=False)
+        console.print(prompt, markup=False, highlight=False, soft_wrap=True)

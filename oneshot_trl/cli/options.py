@@ -17,9 +17,9 @@ DatasetOpt = Annotated[
     ),
 ]
 ProblemKeyOpt = Annotated[
-    str, typer.Option("--problem-key", help="Column holding the problem text.", rich_help_panel=DATA)
+    Optional[str], typer.Option("--problem-key", help="Column holding the problem text.", rich_help_panel=DATA)
 ]
 AnswerKeyOpt = Annotated[
-    str, typer.Option("--answer-key", help="Column holding the gold answer.", rich_help_panel=DATA)
+    Optional[str], typer.Option("--answer-key", help="Column holding the gold answer.", rich_help_panel=DATA)
 ]
 SplitOpt = Annotated[str, typer.Option("--split", help="Split of a Hub dataset.", rich_help_panel=DATA)]

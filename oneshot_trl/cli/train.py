@@ -1,0 +1,63 @@
+"""``oneshot train``: 1-shot (or few-shot, or full-set) GRPO with the paper's recipe as the default."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from ..config import DEFAULT_RECIPE
+from .options import AnswerKeyOpt, DatasetOpt, ProblemKeyOpt
+
+HELP = (
+    "Train with GRPO on one example (--example-id pi1), a mix (pi1,pi13), or a whole dataset (no --example-id). "
+    "Values come from the recipe, then --config YAML, then flags; any GRPOConfig field can be passed as "
+    "--field_name VALUE after the options below."
+)
+RUN, ALGO, OUT, LORA = "Run", "Algorithm", "Output", "LoRA"
+
+
+def train(
+    ctx: typer.Context,
+    model: Annotated[Optional[str], typer.Option(help="Hub id or local path of the policy.", rich_help_panel=RUN)] = None,
+    example_id: Annotated[Optional[str], typer.Option(help="pi1, π1, a row index, or a comma list. Unset: the whole dataset.",
+                                                      rich_help_panel=RUN)] = None,  # fmt: skip
+    dataset: DatasetOpt = None,
+    problem_key: ProblemKeyOpt = None,
+    answer_key: AnswerKeyOpt = None,
+    recipe: Annotated[str, typer.Option(help="Shipped recipe name or YAML path.", rich_help_panel=RUN)] = DEFAULT_RECIPE,
+    config: Annotated[Optional[str], typer.Option(help="User YAML; overrides the recipe.", rich_help_panel=RUN)] = None,
+    output_dir: Annotated[Optional[str], typer.Option(help="Where checkpoints and records go.", rich_help_panel=OUT)] = None,
+    resume: Annotated[Optional[bool], typer.Option("--resume", help="Continue from the latest checkpoint.", rich_help_panel=OUT)] = None,
+    overwrite: Annotated[Optional[bool], typer.Option("--overwrite", help="Replace a run found in --output-dir.",
+                                                      rich_help_panel=OUT)] = None,  # fmt: skip
+    max_steps: Annotated[Optional[int], typer.Option(help="Optimizer steps.", rich_help_panel=ALGO)] = None,
+    learning_rate: Annotated[Optional[float], typer.Option(help="AdamW learning rate.", rich_help_panel=ALGO)] = None,
+    num_generations: Annotated[Optional[int], typer.Option(help="Completions per prompt (group size).", rich_help_panel=ALGO)] = None,
+    prompts_per_step: Annotated[Optional[int], typer.Option(help="Prompts (copies) per step.", rich_help_panel=ALGO)] = None,
+    max_completion_length: Annotated[Optional[int], typer.Option(help="Max new tokens per completion.", rich_help_panel=ALGO)] = None,
+    temperature: Annotated[Optional[float], typer.Option(help="Rollout temperature.", rich_help_panel=ALGO)] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Random seed.", rich_help_panel=ALGO)] = None,
+    entropy_coef: Annotated[Optional[float], typer.Option(help="Entropy bonus coefficient (TRL's entropy_coef).",
+                                                          rich_help_panel=ALGO)] = None,  # fmt: skip
+    pg_coef: Annotated[Optional[float], typer.Option(help="Policy-gradient scale; 0 = entropy/KL-only.", rich_help_panel=ALGO)] = None,
+    reward: Annotated[Optional[str], typer.Option(help="math, format or none.", rich_help_panel=ALGO)] = None,
+    lora_r: Annotated[Optional[int], typer.Option(help="LoRA rank (0: full fine-tuning).", rich_help_panel=LORA)] = None,
+    lora_alpha: Annotated[Optional[int], typer.Option(help="LoRA alpha.", rich_help_panel=LORA)] = None,
+    lora_target_modules: Annotated[Optional[str], typer.Option(help="Comma list or all-linear.", rich_help_panel=LORA)] = None,
+    merge_lora: Annotated[Optional[bool], typer.Option("--merge-lora", help="Also save the merged model.", rich_help_panel=LORA)] = None,
+) -> None:
+    from ..config import resolve
+    from ..train import run_training
+
+    overrides = {
+        "model": model, "example_id": example_id, "dataset": dataset, "problem_key": problem_key,
+        "answer_key": answer_key, "output_dir": output_dir, "resume": resume, "overwrite": overwrite,
+        "max_steps": max_steps, "learning_rate": learning_rate, "num_generations": num_generations,
+        "prompts_per_step": prompts_per_step, "max_completion_length": max_completion_length,
+        "temperature": temperature, "seed": seed, "entropy_coef": entropy_coef, "pg_coef": pg_coef, "reward": reward,
+        "lora_r": lora_r, "lora_alpha": lora_alpha, "lora_target_modules": lora_target_modules, "merge_lora": merge_lora,
+    }  # fmt: skip
+    run, args = resolve(recipe, config, overrides, extra_args=list(ctx.args))
+    out = run_training(run, args)
+    typer.echo(f"done: model and records in {out}")

@@ -1,0 +1,197 @@
+"""Configuration: ``OneShotGRPOConfig`` (the trainer's, a ``GRPOConfig`` with the paper's extras) and
+``RunConfig`` (what to train on), resolved from a shipped recipe, a user YAML and explicit flags, in that
+order of precedence (as TRL's ``TrlParser``): every ``GRPOConfig`` field is reachable from YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+from transformers import HfArgumentParser
+from trl import GRPOConfig
+
+from .errors import OneShotError
+
+RECIPE_DIR = "recipes"
+DEFAULT_RECIPE = "paper-qwen2.5-math-1.5b"
+REWARDS = ("math", "format", "none")
+
+
+@dataclass
+class OneShotGRPOConfig(GRPOConfig):
+    """``GRPOConfig`` plus the knobs of the paper's ablations. TRL's ``entropy_coef`` is the entropy bonus."""
+
+    pg_coef: float = field(
+        default=1.0,
+        metadata={"help": "Scale of the policy-gradient term (advantages are multiplied by it). 0 gives the paper's "
+                  "entropy-only / KL-only ablations (Tab. 5 rows 8-10); KL and entropy terms are unchanged."},
+    )  # fmt: skip
+    reward_timeout: float = field(
+        default=1.0, metadata={"help": "Seconds allowed to grade one answer symbolically; slower answers score 0."}
+    )
+    think: bool = field(
+        default=False, metadata={"help": "Grade only the text after </think> (R1-style models)."}
+    )
+    logging_steps: float = field(default=1, metadata={"help": "Log every N steps (metrics.jsonl has one line per log)."})
+    disable_tqdm: bool = field(default=True, metadata={"help": "TRL's tqdm bar; oneshot shows a rich progress bar instead."})
+
+
+@dataclass
+class RunConfig:
+    """What to train on, and how to load and save it."""
+
+    model: str = field(default="Qwen/Qwen2.5-Math-1.5B", metadata={"help": "Hub id or local path of the policy."})
+    example_id: Optional[str] = field(
+        default=None,
+        metadata={"help": "pi1, π1, a row index, or a comma list (few-shot mix). Unset: train on the whole dataset."},
+    )
+    dataset: Optional[str] = field(
+        default=None, metadata={"help": "Hub id, URL or local .jsonl/.json/.parquet. Default: the paper's DSR-sub."}
+    )
+    problem_key: str = field(default="problem", metadata={"help": "Column holding the problem text."})
+    answer_key: str = field(default="answer", metadata={"help": "Column holding the gold answer."})
+    split: str = field(default="train", metadata={"help": "Split of a Hub dataset."})
+    prompts_per_step: int = field(
+        default=128,
+        metadata={"help": "Prompts per optimizer step, each its own group of num_generations completions. In 1-shot "
+                  "these are copies of the example (the paper: 128)."},
+    )  # fmt: skip
+    max_prompt_length: int = field(
+        default=1024, metadata={"help": "Examples whose prompt has more tokens are refused (1-shot) or dropped (full set)."}
+    )
+    reward: str = field(
+        default="math",
+        metadata={"help": "math: 0/1 verifiable reward; format: 1 when a boxed answer parses (the paper's format "
+                  "baseline); none: no reward signal (entropy-only training). Accuracy is logged in every case."},
+    )  # fmt: skip
+    dtype: str = field(
+        default="auto",
+        metadata={"help": "Dtype to load and save the model in: auto (bfloat16 when --bf16, else float32), "
+                  "bfloat16, float16 or float32. Saved configs carry it."},
+    )  # fmt: skip
+    lora_r: int = field(default=0, metadata={"help": "LoRA rank; 0 trains all weights."})
+    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha."})
+    lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout."})
+    lora_target_modules: str = field(
+        default="all-linear", metadata={"help": "Comma list of module names for LoRA, or all-linear."}
+    )
+    merge_lora: bool = field(default=False, metadata={"help": "After training, also save the merged model to <output>/merged."})
+    resume: bool = field(default=False, metadata={"help": "Continue the run in --output-dir from its latest checkpoint."})
+    overwrite: bool = field(default=False, metadata={"help": "Replace a different run found in --output-dir."})
+
+
+def recipe_names() -> list[str]:
+    return sorted(p.name[: -len(".yaml")] for p in resources.files("oneshot_trl").joinpath(RECIPE_DIR).iterdir()
+                  if p.name.endswith(".yaml"))  # fmt: skip
+
+
+def read_yaml(path: str | Path, what: str) -> dict[str, Any]:
+    path = Path(path)
+    if not path.exists():
+        raise OneShotError(f"{what} not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as e:
+        line = getattr(getattr(e, "problem_mark", None), "line", None)
+        where = f"{path}:{line + 1}" if line is not None else str(path)
+        raise OneShotError(f"{where}: malformed YAML ({getattr(e, 'problem', e)})") from None
+    if not isinstance(data, dict):
+        raise OneShotError(f"{path}: expected a mapping of config keys, got {type(data).__name__}")
+    return data
+
+
+def load_recipe(name: str) -> dict[str, Any]:
+    """A shipped recipe by name (``paper-qwen2.5-math-1.5b``), or a YAML path."""
+    if name.endswith((".yaml", ".yml")):
+        return read_yaml(name, "recipe file")
+    if name not in recipe_names():
+        raise OneShotError(f"unknown recipe {name!r}; shipped recipes: {', '.join(recipe_names())} (or a .yaml path)")
+    with resources.as_file(resources.files("oneshot_trl").joinpath(RECIPE_DIR, f"{name}.yaml")) as path:
+        return read_yaml(path, "recipe")
+
+
+def _known_keys() -> set[str]:
+    return {f.name for cls in (RunConfig, OneShotGRPOConfig) for f in fields(cls) if f.init}
+
+
+def _check_keys(values: dict[str, Any], source: str) -> None:
+    unknown = sorted(set(values) - _known_keys())
+    if unknown:
+        raise OneShotError(
+            f"unknown config key(s) {', '.join(map(repr, unknown))} in {source}; keys are RunConfig and GRPOConfig "
+            f"field names (see `oneshot train --help`)"
+        )
+
+
+def _to_args(values: dict[str, Any]) -> list[str]:
+    args = []
+    for key, value in values.items():
+        if isinstance(value, (list, tuple)):
+            args += [f"--{key}", *map(str, value)]
+        elif isinstance(value, dict):
+            import json
+
+            args += [f"--{key}", json.dumps(value)]
+        else:
+            args += [f"--{key}", str(value)]
+    return args
+
+
+def resolve(
+    recipe: str | None = DEFAULT_RECIPE,
+    config_file: str | Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    extra_args: list[str] | None = None,
+) -> tuple[RunConfig, OneShotGRPOConfig]:
+    """Merge recipe < YAML file < overrides (< extra ``--field value`` args) into the two configs."""
+    values: dict[str, Any] = {}
+    if recipe:
+        base = load_recipe(recipe)
+        _check_keys(base, f"recipe {recipe}")
+        values.update(base)
+    if config_file:
+        user = read_yaml(config_file, "config file")
+        _check_keys(user, str(config_file))
+        values.update(user)
+    explicit = {k: v for k, v in (overrides or {}).items() if v is not None}
+    _check_keys(explicit, "the command line")
+    values.update(explicit)
+    values.setdefault("output_dir", "runs/oneshot")
+    parser = HfArgumentParser((RunConfig, OneShotGRPOConfig))
+    try:
+        run, args, rest = parser.parse_args_into_dataclasses(
+            args=_to_args(values) + list(extra_args or []), return_remaining_strings=True
+        )
+    except SystemExit:
+        raise OneShotError("could not parse the configuration (see the message above)") from None
+    except (ValueError, TypeError) as e:
+        message = str(e).splitlines()[0]
+        if "bf16" in message:
+            message += " (no GPU here: pass --bf16 false --use_cpu true, or --recipe tiny-cpu)"
+        raise OneShotError(f"invalid configuration: {message}") from None
+    if rest:
+        raise OneShotError(f"unknown option(s) {' '.join(rest)}; options are RunConfig and GRPOConfig field names")
+    if run.reward not in REWARDS:
+        raise OneShotError(f"unknown --reward {run.reward!r}; choose one of {', '.join(REWARDS)}")
+    return run, args
+
+
+def derive_batch(run: RunConfig, args: OneShotGRPOConfig, world_size: int) -> None:
+    """Set gradient accumulation so that one optimizer step consumes exactly one generation batch
+    (prompts_per_step × num_generations completions), as the authors' scripts do. Refuse what cannot fit."""
+    rollouts = run.prompts_per_step * args.num_generations
+    per_device = args.per_device_train_batch_size
+    if rollouts % (world_size * per_device):
+        fits = [d for d in range(1, min(rollouts // world_size, 64) + 1) if rollouts % (world_size * d) == 0]
+        raise OneShotError(
+            f"{rollouts} completions per step ({run.prompts_per_step} prompts × {args.num_generations} generations) "
+            f"is not divisible by {world_size} device(s) × {per_device} per device; "
+            f"per-device sizes that fit: {', '.join(map(str, fits)) or 'none (change --prompts-per-step)'}"
+        )
+    args.gradient_accumulation_steps = rollouts // (world_size * per_device)
+    args.steps_per_generation = args.gradient_accumulation_steps
+    args.generation_batch_size = rollouts

@@ -1,0 +1,55 @@
+"""Training-accuracy histories: the record a full-set run leaves for example selection.
+
+``history.jsonl`` has one row per (step, dataset index): how many of that example's completions were
+correct at that step. In a full-set run each example appears once per epoch, so its rows are its
+per-epoch accuracies, the input of the paper's historical-variance ranking. Written by rank 0 only,
+flushed per step, and cut back to the resumed checkpoint on ``--resume`` (no duplicated or missing rows).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Iterable
+
+HISTORY_FILE = "history.jsonl"
+
+
+def step_rows(step: int, indices: Iterable[int], example_ids: Iterable[str], correct: Iterable[bool]) -> list[dict]:
+    """Aggregate per-completion correctness into one row per dataset index, in first-seen order."""
+    counts: dict[int, list] = {}
+    for index, example_id, ok in zip(indices, example_ids, correct):
+        entry = counts.setdefault(int(index), [example_id, 0, 0])
+        entry[1] += int(bool(ok))
+        entry[2] += 1
+    return [
+        {"step": step, "index": index, "example_id": eid, "correct": k, "total": n, "accuracy": k / n}
+        for index, (eid, k, n) in counts.items()
+    ]
+
+
+class HistoryWriter:
+    """Appends rows to ``history.jsonl`` and flushes after every step, so a killed run loses nothing written."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def append(self, rows: list[dict]) -> None:
+        with self.path.open("a", encoding="utf-8") as f:
+            for row in rows:
+                f.write(json.dumps(row) + "\n")
+            f.flush()
+
+
+def read_history(path: str | Path) -> dict[int, list[float]]:
+    """Per-index accuracies in step order from a ``history.jsonl`` (a partial last line is skipped)."""
+    series: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    with Path(path).open(encoding="utf-8") as f:
+        for line in f:
+            if not line.endswith("\n"):
+                break  # a line still being written
+            row = json.loads(line)
+            series[int(row["index"])].append((int(row["step"]), float(row["accuracy"])))
+    return {index: [acc for _, acc in sorted(values)] for index, values in series.items()}

@@ -1,0 +1,169 @@
+"""``run_training``: one call from resolved configs to a trained model and its records.
+
+Order: check the output dir → derive the batch layout → tokenizer → problems → training set → reward →
+model (and LoRA) → trainer → (resume) → train → save. Every user error surfaces before any file of an
+existing run is touched.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from .config import OneShotGRPOConfig, RunConfig, derive_batch
+from .data import build_full_set, build_training_set, load_problems
+from .errors import OneShotError
+from .examples import parse_example_ids
+from .history import HISTORY_FILE
+from .prompts import render_prompt, train_messages
+from .records import METRICS_FILE, RUN_FILE, MetricsFileCallback, RichProgressCallback, text_hash, truncate_jsonl, write_run_record
+from .rewards import format_reward, make_math_reward
+
+RUN_ARTEFACTS = (RUN_FILE, METRICS_FILE, HISTORY_FILE)
+
+
+def _check_output_dir(out: Path, run: RunConfig) -> None:
+    if run.resume and run.overwrite:
+        raise OneShotError("--resume and --overwrite contradict each other: pick one")
+    existing = (out / RUN_FILE).exists() or any(out.glob("checkpoint-*"))
+    if existing and not (run.resume or run.overwrite):
+        raise OneShotError(
+            f"{out} already holds a run; pass --resume to continue it, --overwrite to replace it, "
+            f"or choose another --output-dir"
+        )
+    if run.resume and not existing:
+        raise OneShotError(f"--resume: no run found in {out} (no {RUN_FILE} or checkpoint-*)")
+
+
+def _clear_run(out: Path) -> None:
+    for name in RUN_ARTEFACTS:
+        (out / name).unlink(missing_ok=True)
+    for checkpoint in out.glob("checkpoint-*"):
+        shutil.rmtree(checkpoint)
+
+
+def _dtype(run: RunConfig, args: OneShotGRPOConfig):
+    import torch
+
+    name = run.dtype
+    if name == "auto":
+        name = "bfloat16" if args.bf16 else "float16" if args.fp16 else "float32"
+    if name not in ("bfloat16", "float16", "float32"):
+        raise OneShotError(f"unknown --dtype {run.dtype!r}; choose auto, bfloat16, float16 or float32")
+    return getattr(torch, name)
+
+
+def _load_model(run: RunConfig, dtype):
+    from transformers import AutoModelForCausalLM
+
+    from .tiny_model import load_tokenizer
+
+    local = Path(run.model).expanduser()
+    if run.model.startswith((".", "/", "~")) and not local.exists():
+        raise OneShotError(f"model path not found: {run.model}")
+    try:
+        tokenizer = load_tokenizer(run.model)
+        # Master weights stay float32: a 1e-6 learning rate vanishes in bf16 rounding. Mixed precision comes
+        # from --bf16; the saved config declares the training dtype so reloads match training.
+        model = AutoModelForCausalLM.from_pretrained(run.model, dtype="float32")
+    except OSError as e:
+        raise OneShotError(
+            f"could not load model {run.model!r} ({str(e).splitlines()[0][:160]}); offline, pass a local path"
+        ) from None
+    model.config.dtype = dtype
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return model, tokenizer
+
+
+def _training_set(run: RunConfig, tokenizer):
+    problems = load_problems(run.dataset, problem_key=run.problem_key, answer_key=run.answer_key, split=run.split)
+    if run.example_id:
+        refs = parse_example_ids(run.example_id, len(problems))
+        for ref in refs:
+            n_tokens = len(tokenizer(render_prompt(tokenizer, train_messages(problems[ref.index]["problem"])))["input_ids"])
+            if n_tokens > run.max_prompt_length:
+                raise OneShotError(
+                    f"example {ref.label}'s prompt has {n_tokens} tokens, over --max-prompt-length {run.max_prompt_length}"
+                )
+        dataset = build_training_set(problems, refs, copies=run.prompts_per_step, tokenizer=tokenizer)
+        examples = [{"id": r.label, "index": r.index, "answer": problems[r.index]["answer"],
+                     "problem_sha256": text_hash(problems[r.index]["problem"])} for r in refs]  # fmt: skip
+    else:
+        dataset = build_full_set(problems, tokenizer=tokenizer)
+        lengths = [len(tokenizer(render_prompt(tokenizer, train_messages(p)))["input_ids"]) for p in problems["problem"]]
+        keep = [i for i, n in enumerate(lengths) if n <= run.max_prompt_length]
+        dataset = dataset.select(keep)
+        examples = [{"id": "full-set", "rows": len(dataset), "dropped_overlong": len(problems) - len(keep)}]
+    return dataset, examples
+
+
+def _rewards(run: RunConfig, args: OneShotGRPOConfig):
+    if run.reward == "format":
+        return [format_reward], None
+    reward = make_math_reward(think=args.think, timeout=args.reward_timeout)
+    # "none": the math reward still runs, for its logged accuracy, with weight 0: every advantage is 0.
+    return [reward], ([0.0] if run.reward == "none" else None)
+
+
+def run_training(run: RunConfig, args: OneShotGRPOConfig) -> Path:
+    """Train per the two configs; return the output directory holding the model and its records."""
+    from accelerate import PartialState
+    from transformers.trainer_utils import get_last_checkpoint
+
+    from .trainer import OneShotGRPOTrainer
+
+    out = Path(args.output_dir)
+    _check_output_dir(out, run)
+    state = PartialState()
+    derive_batch(run, args, state.num_processes)
+    model, tokenizer = _load_model(run, _dtype(run, args))
+    dataset, examples = _training_set(run, tokenizer)
+    reward_funcs, weights = _rewards(run, args)
+    if weights is not None:
+        args.reward_weights = weights
+    peft_config = None
+    if run.lora_r > 0:
+        from peft import LoraConfig
+
+        targets = run.lora_target_modules
+        peft_config = LoraConfig(
+            r=run.lora_r, lora_alpha=run.lora_alpha, lora_dropout=run.lora_dropout, task_type="CAUSAL_LM",
+            target_modules=targets if targets == "all-linear" else [t.strip() for t in targets.split(",")],
+        )  # fmt: skip
+
+    checkpoint = None
+    if state.is_main_process:
+        if run.overwrite:
+            _clear_run(out)
+        if run.resume:
+            checkpoint = get_last_checkpoint(str(out)) if out.exists() else None
+            done = int(checkpoint.rsplit("-", 1)[1]) if checkpoint else 0
+            for name in (METRICS_FILE, HISTORY_FILE):
+                truncate_jsonl(out / name, done)
+        write_run_record(out, run, args, examples, {"world_size": state.num_processes, "resumed_from": checkpoint})
+    state.wait_for_everyone()
+    if run.resume and checkpoint is None:
+        checkpoint = get_last_checkpoint(str(out))
+
+    trainer = OneShotGRPOTrainer(
+        model=model,
+        args=args,
+        train_dataset=dataset,
+        reward_funcs=reward_funcs,
+        processing_class=tokenizer,
+        peft_config=peft_config,
+        history_path=out / HISTORY_FILE,
+        callbacks=[MetricsFileCallback(out / METRICS_FILE), RichProgressCallback()],
+    )
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)  # metrics.jsonl and the rich bar replace its raw dict prints
+    trainer.train(resume_from_checkpoint=checkpoint)
+    trainer.save_model(str(out))
+    if run.lora_r > 0 and run.merge_lora and state.is_main_process:
+        merged = trainer.model.merge_and_unload()
+        merged.save_pretrained(out / "merged")
+        tokenizer.save_pretrained(out / "merged")
+    state.wait_for_everyone()
+    return out
