@@ -5,6 +5,7 @@ order of precedence (as TRL's ``TrlParser``): every ``GRPOConfig`` field is reac
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
@@ -141,6 +142,18 @@ def _to_args(values: dict[str, Any]) -> list[str]:
     return args
 
 
+def _pre_parse(argv: list[str]):
+    """The batch-layout values only, read before GRPOConfig validates them (its error lacks the numbers)."""
+    import argparse
+
+    defaults = {f.name: f.default for cls in (RunConfig, OneShotGRPOConfig) for f in fields(cls)}
+    layout = argparse.ArgumentParser(add_help=False)
+    for name in ("prompts_per_step", "num_generations", "per_device_train_batch_size"):
+        layout.add_argument(f"--{name}", type=int, default=defaults[name])
+    known, _ = layout.parse_known_args(argv)
+    return known
+
+
 def resolve(
     recipe: str | None = DEFAULT_RECIPE,
     config_file: str | Path | None = None,
@@ -162,6 +175,11 @@ def resolve(
     values.update(explicit)
     values.setdefault("output_dir", "runs/oneshot")
     parser = HfArgumentParser((RunConfig, OneShotGRPOConfig))
+    layout = _pre_parse(_to_args(values) + list(extra_args or []))
+    values["gradient_accumulation_steps"] = gradient_accumulation(
+        layout.prompts_per_step, layout.num_generations, layout.per_device_train_batch_size,
+        int(os.environ.get("WORLD_SIZE", "1")),  # set by accelerate launch / torchrun
+    )
     try:
         run, args, rest = parser.parse_args_into_dataclasses(
             args=_to_args(values) + list(extra_args or []), return_remaining_strings=True
@@ -180,18 +198,15 @@ def resolve(
     return run, args
 
 
-def derive_batch(run: RunConfig, args: OneShotGRPOConfig, world_size: int) -> None:
-    """Set gradient accumulation so that one optimizer step consumes exactly one generation batch
+def gradient_accumulation(prompts_per_step: int, num_generations: int, per_device: int, world_size: int) -> int:
+    """Accumulation steps so that one optimizer step consumes exactly one generation batch
     (prompts_per_step × num_generations completions), as the authors' scripts do. Refuse what cannot fit."""
-    rollouts = run.prompts_per_step * args.num_generations
-    per_device = args.per_device_train_batch_size
-    if rollouts % (world_size * per_device):
+    rollouts = prompts_per_step * num_generations
+    if per_device < 1 or rollouts % (world_size * per_device):
         fits = [d for d in range(1, min(rollouts // world_size, 64) + 1) if rollouts % (world_size * d) == 0]
         raise OneShotError(
-            f"{rollouts} completions per step ({run.prompts_per_step} prompts × {args.num_generations} generations) "
+            f"{rollouts} completions per step ({prompts_per_step} prompts × {num_generations} generations) "
             f"is not divisible by {world_size} device(s) × {per_device} per device; "
             f"per-device sizes that fit: {', '.join(map(str, fits)) or 'none (change --prompts-per-step)'}"
         )
-    args.gradient_accumulation_steps = rollouts // (world_size * per_device)
-    args.steps_per_generation = args.gradient_accumulation_steps
-    args.generation_batch_size = rollouts
+    return rollouts // (world_size * per_device)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .config import OneShotGRPOConfig, RunConfig, derive_batch
+from .config import OneShotGRPOConfig, RunConfig
 from .data import build_full_set, build_training_set, load_problems
 from .errors import OneShotError
 from .examples import parse_example_ids
@@ -53,7 +53,7 @@ def _dtype(run: RunConfig, args: OneShotGRPOConfig):
     return getattr(torch, name)
 
 
-def _load_model(run: RunConfig, dtype):
+def _load_model(run: RunConfig):
     from transformers import AutoModelForCausalLM
 
     from .tiny_model import load_tokenizer
@@ -64,13 +64,12 @@ def _load_model(run: RunConfig, dtype):
     try:
         tokenizer = load_tokenizer(run.model)
         # Master weights stay float32: a 1e-6 learning rate vanishes in bf16 rounding. Mixed precision comes
-        # from --bf16; the saved config declares the training dtype so reloads match training.
+        # from --bf16. The final model is saved in the training dtype (see run_training).
         model = AutoModelForCausalLM.from_pretrained(run.model, dtype="float32")
     except OSError as e:
         raise OneShotError(
             f"could not load model {run.model!r} ({str(e).splitlines()[0][:160]}); offline, pass a local path"
         ) from None
-    model.config.dtype = dtype
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return model, tokenizer
@@ -116,8 +115,8 @@ def run_training(run: RunConfig, args: OneShotGRPOConfig) -> Path:
     out = Path(args.output_dir)
     _check_output_dir(out, run)
     state = PartialState()
-    derive_batch(run, args, state.num_processes)
-    model, tokenizer = _load_model(run, _dtype(run, args))
+    dtype = _dtype(run, args)
+    model, tokenizer = _load_model(run)
     dataset, examples = _training_set(run, tokenizer)
     reward_funcs, weights = _rewards(run, args)
     if weights is not None:
@@ -160,6 +159,9 @@ def run_training(run: RunConfig, args: OneShotGRPOConfig) -> Path:
 
     trainer.remove_callback(PrinterCallback)  # metrics.jsonl and the rich bar replace its raw dict prints
     trainer.train(resume_from_checkpoint=checkpoint)
+    # Save in the dtype the model trained in, weights and config alike: the paper found an fp32 save of a
+    # bf16-trained model moved benchmark scores by points. Checkpoints keep float32 master weights to resume.
+    trainer.model.to(dtype)
     trainer.save_model(str(out))
     if run.lora_r > 0 and run.merge_lora and state.is_main_process:
         merged = trainer.model.merge_and_unload()

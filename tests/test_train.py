@@ -1,0 +1,260 @@
+"""``oneshot train`` through the real CLI on the tiny model: records, mixes, full set, LoRA, entropy-only,
+resume after SIGKILL, bad input; and the trainer's contract with TRL (hooks, entropy bonus, pg_coef)."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from oneshot_trl.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def train(tmp_path, tiny_model, dsr, *extra, name="run", expect=0, capsys=None):
+    out = tmp_path / name
+    argv = ["train", "--model", str(tiny_model), "--dataset", str(dsr), "--recipe", "tiny-cpu",
+            "--output-dir", str(out), *extra]  # fmt: skip
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == expect
+    return out
+
+
+def jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def dsr(request):
+    path = ROOT.parent / "shared" / "data" / "dsr_sub_1209.jsonl"
+    if not path.exists():
+        pytest.skip("the paper's data is not beside the checkout")
+    return path
+
+
+@pytest.fixture
+def small_set(tmp_path):
+    path = tmp_path / "small.jsonl"
+    rows = [{"problem": f"What is {i} + {i}?", "answer": str(2 * i)} for i in range(8)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_single_example_records_everything(tmp_path, tiny_model, dsr):
+    out = train(tmp_path, tiny_model, dsr, "--example-id", "pi1", "--max-steps", "3", "--seed", "7")
+    record = json.loads((out / "run.json").read_text())
+    assert record["examples"] == [{"id": "pi1", "index": 124, "answer": "12.8",
+                                   "problem_sha256": record["examples"][0]["problem_sha256"]}]  # fmt: skip
+    assert len(record["examples"][0]["problem_sha256"]) == 16
+    assert record["seed"] == 7 and record["trainer_config"]["seed"] == 7
+    assert record["run_config"]["example_id"] == "pi1" and record["trainer_config"]["entropy_coef"] == 0.001
+    assert {"python", "torch", "trl", "transformers", "peft", "accelerate", "deepspeed", "math-verify"} <= set(record["versions"])
+    assert "git_sha" in record and record["command"]
+    metrics = jsonl(out / "metrics.jsonl")
+    assert [m["step"] for m in metrics] == [1, 2, 3]
+    for key in ("reward", "entropy", "kl", "oneshot/train_accuracy", "oneshot/distinct_answers", "oneshot/distinct_2",
+                "oneshot/reflection_rate", "oneshot/mean_response_tokens", "math_reward/no_answer_rate"):  # fmt: skip
+        assert key in metrics[0], key
+    history = jsonl(out / "history.jsonl")
+    assert [(h["step"], h["index"], h["total"]) for h in history] == [(s, 124, 16) for s in (1, 2, 3)]
+    config = json.loads((out / "config.json").read_text())
+    assert config.get("dtype", config.get("torch_dtype")) == "float32"  # the training dtype, saved
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(out)
+    assert model.generate(torch.tensor([[1, 2, 3]]), max_new_tokens=3, do_sample=False).shape[1] >= 4
+
+
+def test_saved_config_carries_bf16_training_dtype(tmp_path, tiny_model, dsr):
+    out = train(tmp_path, tiny_model, dsr, "--example-id", "pi1", "--max-steps", "1", "--dtype", "bfloat16")
+    config = json.loads((out / "config.json").read_text())
+    assert config.get("dtype", config.get("torch_dtype")) == "bfloat16"
+
+
+def test_few_shot_mix_splits_copies_and_logs_each_example(tmp_path, tiny_model, dsr):
+    out = train(tmp_path, tiny_model, dsr, "--example-id", "pi1,pi13", "--max-steps", "2")
+    history = jsonl(out / "history.jsonl")
+    assert [(h["step"], h["index"], h["total"]) for h in history] == [(1, 124, 8), (1, 682, 8), (2, 124, 8), (2, 682, 8)]
+    metrics = jsonl(out / "metrics.jsonl")
+    assert "oneshot/accuracy/pi1" in metrics[0] and "oneshot/accuracy/pi13" in metrics[0]
+
+
+def test_full_set_run_records_per_epoch_history(tmp_path, tiny_model, small_set):
+    out = train(tmp_path, tiny_model, small_set, "--max-steps", "4")  # 4 prompts/step, 8 problems: 2 epochs
+    history = jsonl(out / "history.jsonl")
+    assert len(history) == 16
+    per_index = {}
+    for h in history:
+        per_index.setdefault(h["index"], []).append(h["step"])
+        assert h["total"] == 4
+    assert sorted(per_index) == list(range(8)) and all(len(steps) == 2 for steps in per_index.values())
+    from oneshot_trl.history import read_history
+
+    assert all(len(v) == 2 for v in read_history(out / "history.jsonl").values())
+
+
+def test_lora_saves_adapters_and_merges(tmp_path, tiny_model, dsr):
+    out = train(tmp_path, tiny_model, dsr, "--example-id", "pi1", "--max-steps", "2", "--lora-r", "4",
+                "--lora-target-modules", "q_proj,v_proj", "--merge-lora")  # fmt: skip
+    adapter = json.loads((out / "adapter_config.json").read_text())
+    assert adapter["r"] == 4 and set(adapter["target_modules"]) == {"q_proj", "v_proj"}
+    from transformers import AutoModelForCausalLM
+
+    merged = AutoModelForCausalLM.from_pretrained(out / "merged")
+    assert not any("lora" in name for name, _ in merged.named_parameters())
+
+
+def test_entropy_only_training_has_no_policy_gradient(tmp_path, tiny_model, dsr):
+    out = train(tmp_path, tiny_model, dsr, "--example-id", "pi1", "--max-steps", "2", "--reward", "none",
+                "--pg-coef", "0", "--entropy-coef", "0.01", "--beta", "0")  # fmt: skip
+    metrics = jsonl(out / "metrics.jsonl")
+    assert all(m["policy_loss"] == 0 for m in metrics)  # TRL's policy_loss holds the KL term too: beta 0 here
+    assert all(m["loss"] == pytest.approx(-0.01 * m["entropy"], rel=1e-4) for m in metrics)
+    assert all(m["entropy_coef"] == 0.01 for m in metrics)
+    assert "oneshot/train_accuracy" in metrics[0]  # accuracy is still measured
+    assert len(jsonl(out / "history.jsonl")) == 2
+
+
+def test_existing_run_is_not_overwritten(tmp_path, tiny_model, dsr, capsys):
+    out = train(tmp_path, tiny_model, dsr, "--example-id", "pi1", "--max-steps", "1")
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    train(tmp_path, tiny_model, dsr, "--example-id", "pi13", "--max-steps", "1", expect=2)
+    assert "already holds a run; pass --resume" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    train(tmp_path, tiny_model, dsr, "--example-id", "pi13", "--max-steps", "1", "--overwrite")
+    assert jsonl(out / "history.jsonl")[0]["index"] == 682
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--model", "/nonexistent/model"], "model path not found: /nonexistent/model"),
+        (["--recipe", "nope"], "unknown recipe 'nope'; shipped recipes: paper-qwen2.5-math-1.5b, tiny-cpu"),
+        (["--config", "{bad_yaml}"], "unknown config key(s) 'lerning_rate' in"),
+        (["--per_device_train_batch_size", "5"], "16 completions per step (4 prompts × 4 generations) is not divisible by 1 device(s) × 5 per device"),
+        (["--example-id", "pi0"], "unknown example id 'pi0'; valid ids"),
+        (["--not_a_field", "3"], "unknown option(s) --not_a_field 3"),
+    ],
+)
+def test_bad_input_is_one_line(tmp_path, tiny_model, dsr, capsys, extra, message):
+    bad_yaml = tmp_path / "bad.yaml"
+    bad_yaml.write_text("lerning_rate: 0.1\n")
+    extra = [e.format(bad_yaml=bad_yaml) for e in extra]
+    if "--example-id" not in extra:
+        extra += ["--example-id", "pi1"]
+    train(tmp_path, tiny_model, dsr, *extra, name="bad", expect=2)
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "bad" / "run.json").exists()
+
+
+def _cli(out, tiny_model, dsr, *extra):
+    return [sys.executable, "-m", "oneshot_trl", "train", "--model", str(tiny_model), "--dataset", str(dsr),
+            "--recipe", "tiny-cpu", "--example-id", "pi1", "--output-dir", str(out), "--max-steps", "8",
+            "--save_steps", "2", "--seed", "3", *extra]  # fmt: skip
+
+
+def test_resume_after_sigkill_matches_an_uninterrupted_run(tmp_path, tiny_model, dsr):
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    straight = tmp_path / "straight"
+    subprocess.run(_cli(straight, tiny_model, dsr), check=True, env=env, capture_output=True)
+
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen(_cli(killed, tiny_model, dsr), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:  # kill once checkpoint-4 exists and step 5 has started
+        history = killed / "history.jsonl"
+        if (killed / "checkpoint-4").exists() and history.exists() and history.read_text().count("\n") >= 5:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (killed / "checkpoint-8").exists(), "the run finished before it could be killed"
+    subprocess.run(_cli(killed, tiny_model, dsr, "--resume"), check=True, env=env, capture_output=True)
+
+    for out in (straight, killed):
+        state = json.loads((out / "checkpoint-8" / "trainer_state.json").read_text())
+        assert state["global_step"] == 8
+        assert [m["step"] for m in jsonl(out / "metrics.jsonl")] == list(range(1, 9))
+        assert [h["step"] for h in jsonl(out / "history.jsonl")] == list(range(1, 9))
+    assert json.loads((killed / "run.json").read_text())["resumed_from"].endswith("checkpoint-4") or \
+        json.loads((killed / "run.json").read_text())["resumed_from"].endswith("checkpoint-6")
+
+
+# --- the trainer's contract with TRL ---------------------------------------------------------------------
+
+def test_trl_private_hooks_still_exist_with_the_same_parameters():
+    from trl import GRPOTrainer
+
+    from oneshot_trl.trainer import TRL_HOOKS
+
+    for name, params in TRL_HOOKS.items():
+        method = getattr(GRPOTrainer, name, None)
+        assert method is not None, f"TRL removed GRPOTrainer.{name}: update oneshot_trl/trainer.py"
+        assert list(inspect.signature(method).parameters) == params, f"TRL changed GRPOTrainer.{name}'s signature"
+
+
+def _trainers(tiny_model, tmp_path, **config):
+    from datasets import Dataset
+    from transformers import AutoModelForCausalLM
+    from trl import GRPOConfig, GRPOTrainer
+
+    from oneshot_trl.config import OneShotGRPOConfig
+    from oneshot_trl.rewards import math_reward
+    from oneshot_trl.tiny_model import load_tokenizer
+    from oneshot_trl.trainer import OneShotGRPOTrainer
+
+    tok = load_tokenizer(tiny_model)
+    data = Dataset.from_list([{"prompt": "1+1=", "answer": "2"}] * 4)
+    common = dict(per_device_train_batch_size=4, num_generations=4, max_completion_length=8, use_cpu=True,
+                  report_to="none", loss_type="grpo", beta=0.0, **config)  # fmt: skip
+    plain = GRPOTrainer(model=AutoModelForCausalLM.from_pretrained(tiny_model), reward_funcs=[math_reward],
+                        args=GRPOConfig(output_dir=str(tmp_path / "a"), **{k: v for k, v in common.items() if k != "pg_coef"}),
+                        train_dataset=data, processing_class=tok)  # fmt: skip
+    ours = OneShotGRPOTrainer(model=AutoModelForCausalLM.from_pretrained(tiny_model), reward_funcs=[math_reward],
+                              args=OneShotGRPOConfig(output_dir=str(tmp_path / "b"), **common),
+                              train_dataset=data, processing_class=tok)  # fmt: skip
+    return plain, ours
+
+
+def _inputs():
+    torch.manual_seed(0)
+    return {
+        "prompt_ids": torch.randint(3, 100, (4, 5)), "prompt_mask": torch.ones(4, 5, dtype=torch.long),
+        "completion_ids": torch.randint(3, 100, (4, 6)), "completion_mask": torch.ones(4, 6, dtype=torch.long),
+        "advantages": torch.tensor([1.0, -0.5, 0.25, -0.75]),
+    }  # fmt: skip
+
+
+def _loss(trainer):
+    trainer.current_gradient_accumulation_steps = 1
+    trainer.model.train()
+    return trainer._compute_loss(trainer.model, _inputs()).item()
+
+
+def test_entropy_bonus_is_trls_native_term_counted_once(tiny_model, tmp_path):
+    plain, ours = _trainers(tiny_model, tmp_path, entropy_coef=0.05)
+    assert _loss(ours) == pytest.approx(_loss(plain), abs=1e-7)
+    plain0, ours0 = _trainers(tiny_model, tmp_path, entropy_coef=0.0)
+    assert _loss(ours) != pytest.approx(_loss(ours0), abs=1e-6)  # the bonus does act
+
+
+def test_pg_coef_scales_only_the_policy_term(tiny_model, tmp_path):
+    _, full = _trainers(tiny_model, tmp_path, pg_coef=1.0)
+    _, half = _trainers(tiny_model, tmp_path, pg_coef=0.5)
+    _, zero = _trainers(tiny_model, tmp_path, pg_coef=0.0)
+    assert _loss(half) == pytest.approx(0.5 * _loss(full), rel=1e-5)
+    assert _loss(zero) == 0.0
+    _, entropy_only = _trainers(tiny_model, tmp_path, pg_coef=0.0, entropy_coef=0.1)
+    assert _loss(entropy_only) < 0  # only -coef * entropy remains
