@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from ..errors import OneShotError
-from . import examples, testbed, train
+from . import examples, select_examples, testbed, train
 
 app = typer.Typer(
     name="oneshot",
@@ -29,6 +29,7 @@ app.command(
     no_args_is_help=True,
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
 )(train.train)
+app.command("select-examples", help=select_examples.HELP, no_args_is_help=True)(select_examples.select_examples)
 app.add_typer(testbed.app, name="testbed")
 
 err_console = Console(stderr=True)

@@ -1,0 +1,167 @@
+"""``oneshot select-examples``: rank training examples by historical accuracy variance (π1 = top)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import warnings
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import OneShotError
+from .options import AnswerKeyOpt, DatasetOpt, ProblemKeyOpt
+
+console = Console()
+HELP = (
+    "Rank examples by the variance of their training accuracy in a full-set run (the paper's π ranking). "
+    "Give --history, or --model with --dataset to run the full-set training first."
+)
+IN, OUT, RUN = "Input", "Output", "Full-set run (with --model)"
+
+
+def _rows_for_table(ranked, problems):
+    for item in ranked:
+        s = item.stats
+        answer, problem = s.extra.get("answer", ""), s.extra.get("problem", "")
+        if problems is not None:
+            answer, problem = problems[s.index]["answer"], problems[s.index]["problem"]
+        yield item, answer, problem
+
+
+def _plot(path: Path, ranked, history: Path, history_key: str, top: int, method: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..selection import trajectories
+
+    chosen = [r.stats.index for r in ranked[: min(top, 5)]]
+    series = trajectories(history, set(chosen), history_key=history_key)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
+    left.hist([r.score for r in ranked], bins=40, color="#4C72B0")
+    left.set_xlabel(f"score ({method})")
+    left.set_ylabel("examples")
+    left.set_title("score distribution")
+    for r in ranked[: len(chosen)]:
+        values = series[r.stats.index]
+        right.plot(range(1, len(values) + 1), values, marker=".", label=f"{r.pi} (index {r.stats.index})")
+    right.set_xlabel("appearance (epoch)")
+    right.set_ylabel("training accuracy")
+    right.set_ylim(-0.05, 1.05)
+    right.set_title("accuracy trajectories of the top examples")
+    right.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def select_examples(
+    history: Annotated[Optional[Path], typer.Option(help="history.jsonl, the authors' JSON object, or a JSONL with a "
+                                                       "history field.", rich_help_panel=IN)] = None,  # fmt: skip
+    dataset: DatasetOpt = None,
+    problem_key: ProblemKeyOpt = None,
+    answer_key: AnswerKeyOpt = None,
+    method: Annotated[str, typer.Option(help="std (the paper), var, random, pass-band.", rich_help_panel=IN)] = "std",
+    history_key: Annotated[str, typer.Option(help="List field of a one-example-per-line JSONL.", rich_help_panel=IN)] = "hv_history",
+    tie_order: Annotated[Optional[str], typer.Option(help="Field whose values order exact ties (default: input order). "
+                                                     "The paper's DSR-sub copy keeps the authors' order in hv_rank.",
+                                                     rich_help_panel=IN)] = None,  # fmt: skip
+    band: Annotated[str, typer.Option(help="pass-band: low,high mean accuracy.", rich_help_panel=IN)] = "0.1,0.9",
+    seed: Annotated[int, typer.Option(help="Seed of --method random.", rich_help_panel=IN)] = 0,
+    top: Annotated[int, typer.Option(help="Rows to show.", rich_help_panel=OUT)] = 20,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the full ranking as JSON.", rich_help_panel=OUT)] = None,
+    csv_out: Annotated[Optional[Path], typer.Option("--csv", help="Write the full ranking as CSV.", rich_help_panel=OUT)] = None,
+    plot: Annotated[Optional[Path], typer.Option(help="PNG: score distribution and top trajectories.", rich_help_panel=OUT)] = None,
+    export: Annotated[Optional[Path], typer.Option(help="Write the chosen example(s) as a training JSONL.", rich_help_panel=OUT)] = None,
+    export_count: Annotated[int, typer.Option(help="How many top examples --export writes.", rich_help_panel=OUT)] = 1,
+    copies: Annotated[int, typer.Option(help="Copies of each exported example (the authors' files: 128).",
+                                        rich_help_panel=OUT)] = 1,  # fmt: skip
+    model: Annotated[Optional[str], typer.Option(help="Run full-set training with this model first.", rich_help_panel=RUN)] = None,
+    epochs: Annotated[int, typer.Option(help="Epochs of the full-set run.", rich_help_panel=RUN)] = 10,
+    recipe: Annotated[str, typer.Option(help="Recipe of the full-set run.", rich_help_panel=RUN)] = "paper-qwen2.5-math-1.5b",
+    output_dir: Annotated[Optional[str], typer.Option(help="Output dir of the full-set run.", rich_help_panel=RUN)] = None,
+) -> None:
+    from ..data import load_problems
+    from ..selection import rank, read_stats
+
+    if history is None and model is None:
+        raise OneShotError("pass --history FILE, or --model M --dataset D to run the full-set training first")
+    if model is not None:
+        history = _full_set_run(model, dataset, problem_key, answer_key, epochs, recipe, output_dir)
+    problems = None
+    if dataset is not None:
+        problems = load_problems(dataset, problem_key=problem_key or "problem", answer_key=answer_key or "answer")
+    try:
+        low, high = (float(x) for x in band.split(","))
+    except ValueError:
+        raise OneShotError(f"--band {band!r}: write two numbers, e.g. 0.1,0.9") from None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        stats = read_stats(history, history_key=history_key, tie_order=tie_order)
+    for w in caught:
+        console.print(f"[yellow]warning:[/] {w.message}", highlight=False)
+    if problems is not None:
+        missing = [s.index for s in stats if s.index >= len(problems) or s.index < 0]
+        if missing:
+            raise OneShotError(f"{history}: index {missing[0]} is not in the dataset ({len(problems)} rows)"
+                               + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))  # fmt: skip
+    ranked = rank(stats, method, seed=seed, band=(low, high))
+    if not ranked:
+        raise OneShotError(f"no example passed --method {method} (band {band})")
+
+    table = Table(title=f"{len(ranked)} examples ranked by {method} ({history})")
+    for column, justify in (("π", "left"), ("index", "right"), ("score", "right"), ("mean acc", "right"),
+                            ("seen", "right")):  # fmt: skip
+        table.add_column(column, justify=justify, no_wrap=True, min_width=max(len(column), 6))
+    table.add_column("answer", max_width=14, overflow="ellipsis", no_wrap=True)
+    table.add_column("problem", max_width=24, overflow="ellipsis", no_wrap=True)
+    for item, answer, problem in _rows_for_table(ranked[:top], problems):
+        s = item.stats
+        table.add_row(item.pi, str(s.index), f"{item.score:.4f}", f"{s.mean:.3f}", str(s.count), str(answer)[:20],
+                      problem.replace("\n", " ")[:60])  # fmt: skip
+    console.print(table)
+
+    records = [{"pi": item.pi, "rank": item.rank, "index": item.stats.index, "score": item.score,
+                "mean_accuracy": item.stats.mean, "appearances": item.stats.count, "answer": answer}
+               for item, answer, _ in _rows_for_table(ranked, problems)]  # fmt: skip
+    if json_out:
+        json_out.write_text(json.dumps(records, indent=1))
+    if csv_out:
+        with csv_out.open("w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(records[0]))
+            writer.writeheader()
+            writer.writerows(records)
+    if plot:
+        _plot(plot, ranked, history, history_key, top, method)
+    if export:
+        if problems is None and not all("problem" in r.stats.extra for r in ranked[:export_count]):
+            raise OneShotError("--export needs the problems: pass --dataset")
+        with export.open("w") as f:
+            for item, answer, problem in _rows_for_table(ranked[:export_count], problems):
+                row = {"problem": problem, "answer": answer, "index": item.stats.index, "pi": item.pi}
+                f.write((json.dumps(row) + "\n") * copies)
+    for path in (json_out, csv_out, plot, export):
+        if path:
+            console.print(f"wrote {path}")
+
+
+def _full_set_run(model, dataset, problem_key, answer_key, epochs, recipe, output_dir) -> Path:
+    """One command from nothing to π1: the same code path as `oneshot train` without --example-id."""
+    from ..config import resolve
+    from ..data import load_problems
+    from ..train import run_training
+
+    if dataset is None:
+        raise OneShotError("--model needs --dataset (the full set to train on)")
+    run, args = resolve(recipe, overrides={"model": model, "dataset": dataset, "problem_key": problem_key,
+                                           "answer_key": answer_key, "output_dir": output_dir or "runs/full-set"})  # fmt: skip
+    rows = len(load_problems(dataset, problem_key=run.problem_key, answer_key=run.answer_key))
+    args.max_steps = epochs * math.ceil(rows / run.prompts_per_step)
+    out = run_training(run, args)
+    return out / "history.jsonl"

@@ -1,0 +1,182 @@
+"""Example selection: the paper's ranking reproduced from the authors' histories, every input format,
+the methods, the CLI outputs, and bad input."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import pytest
+
+from oneshot_trl.cli import main
+from oneshot_trl.errors import OneShotError
+from oneshot_trl.examples import PI_TO_INDEX
+from oneshot_trl.selection import rank, read_stats
+
+
+def run_cli(argv, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    out = capsys.readouterr()
+    return info.value.code, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def dsr_rows():
+    from conftest import DSR_SUB
+
+    if not DSR_SUB.exists():
+        pytest.skip("the paper's data is not beside the checkout")
+    return [json.loads(line) for line in DSR_SUB.open()]
+
+
+def test_reproduces_every_pi_id_of_the_paper(shared_data):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ranked = rank(read_stats(shared_data / "dsr_sub_1209.jsonl", tie_order="hv_rank"))
+    got = {r.pi: r.stats.index for r in ranked}
+    assert {pi: got[pi] for pi in PI_TO_INDEX} == PI_TO_INDEX
+
+
+def test_whole_ranking_matches_the_authors(shared_data, dsr_rows):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ranked = rank(read_stats(shared_data / "dsr_sub_1209.jsonl", tie_order="hv_rank"))
+    by_index = {row["index"]: row for row in dsr_rows}
+    assert [r.rank for r in ranked] == [by_index[r.stats.index]["hv_rank"] for r in ranked]
+    for r in ranked[:50]:  # scores are computed from the histories, and agree with np.std
+        assert r.score == pytest.approx(by_index[r.stats.index]["hv_std"], abs=1e-6)
+
+
+def test_input_order_ties_differ_only_inside_the_zero_std_block(shared_data):
+    """DSR-sub's JSONL is in index order, which loses the authors' key order among exact ties; every π id
+    outside the 104 all-right/all-wrong examples still reproduces."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ranked = rank(read_stats(shared_data / "dsr_sub_1209.jsonl"))
+    got = {r.pi: r.stats.index for r in ranked}
+    differ = {pi for pi, index in PI_TO_INDEX.items() if got[pi] != index}
+    assert differ == {"pi1201", "pi1207", "pi1208", "pi1209"}
+    assert all(r.score == 0 for r in ranked[1105:])
+
+
+def _synthetic():
+    return {7: [0.0, 0.5, 1.0, 0.5], 3: [0.25, 0.25, 0.25, 0.25], 9: [0.0, 1.0, 0.0, 1.0], 1: [1.0, 0.75, 1.0, 0.5]}
+
+
+def _write_all_formats(tmp_path):
+    data = _synthetic()
+    steps = tmp_path / "history.jsonl"
+    with steps.open("w") as f:
+        for step in range(4):
+            for index, values in data.items():
+                f.write(json.dumps({"step": step + 1, "index": index, "example_id": f"idx{index}", "correct": 0,
+                                    "total": 4, "accuracy": values[step]}) + "\n")  # fmt: skip
+    obj = tmp_path / "acc.json"
+    obj.write_text(json.dumps({str(k): v for k, v in data.items()}, indent=2))
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("".join(json.dumps({"index": k, "hv_history": v, "answer": str(k)}) + "\n" for k, v in data.items()))
+    return steps, obj, rows
+
+
+def test_every_format_gives_the_same_ranking(tmp_path):
+    for path in _write_all_formats(tmp_path):
+        ranked = rank(read_stats(path))
+        assert [r.stats.index for r in ranked] == [9, 7, 1, 3], path.name
+        assert ranked[0].score == pytest.approx(0.5) and ranked[-1].score == 0
+
+
+def test_methods(tmp_path):
+    steps, _, _ = _write_all_formats(tmp_path)
+    stats = read_stats(steps)
+    assert [r.stats.index for r in rank(stats, "var")] == [9, 7, 1, 3]
+    assert rank(stats, "var")[0].score == pytest.approx(0.25)
+    first = [r.stats.index for r in rank(stats, "random", seed=1)]
+    assert first == [r.stats.index for r in rank(stats, "random", seed=1)]
+    assert sorted(first) == [1, 3, 7, 9]
+    band = rank(stats, "pass-band", band=(0.2, 0.6))  # means: 7→0.5, 3→0.25, 9→0.5, 1→0.8125
+    assert [r.stats.index for r in band] == [7, 9, 3]
+    with pytest.raises(OneShotError, match="unknown --method 'best'"):
+        rank(stats, "best")
+
+
+def test_ties_keep_input_order(tmp_path):
+    path = tmp_path / "ties.json"
+    path.write_text(json.dumps({"5": [0, 1], "2": [1, 0], "8": [0, 0], "4": [1, 1]}))
+    assert [r.stats.index for r in rank(read_stats(path))] == [5, 2, 8, 4]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "empty history file"),
+        ('{"0": [0.5, 0.25], "1": [0.5', "malformed or truncated JSON"),
+        ('{"0": [0.5, "high"]}', "index 0: non-numeric accuracy 'high'"),
+        ('{"index": 0, "hv_history": [0.5]}\n{"index": 1, "hv_history": [0.5, null]}\n', "h.jsonl:2: non-numeric accuracy None"),
+        ('{"step": 1, "index": 0, "accuracy": 0.5}\n{"step": 1, "index": 1, "accuracy": "x"}\n', "h.jsonl:2: non-numeric"),
+        ('{"step": 1, "index": 0, "accuracy": 0.5}\n{oops}\n', "h.jsonl:2: not a history row"),
+    ],
+)
+def test_bad_history_files(tmp_path, content, message):
+    path = tmp_path / ("h.json" if content.startswith('{"0"') else "h.jsonl")
+    path.write_text(content)
+    with pytest.raises(OneShotError, match=message):
+        read_stats(path)
+
+
+def test_partial_last_line_is_ignored_with_a_warning(tmp_path):
+    path = tmp_path / "history.jsonl"
+    path.write_text('{"step": 1, "index": 0, "accuracy": 0.5}\n{"step": 1, "index": 1, "accuracy": 0.2')
+    with pytest.warns(UserWarning, match="partial last line"):
+        stats = read_stats(path)
+    assert [s.index for s in stats] == [0]
+
+
+def test_unequal_lengths_are_reported_not_fatal(tmp_path):
+    path = tmp_path / "acc.json"
+    path.write_text(json.dumps({"0": [0, 1, 0], "1": [1, 0]}))
+    with pytest.warns(UserWarning, match=r"unequal lengths \(2-3 appearances\)"):
+        assert len(read_stats(path)) == 2
+
+
+def test_cli_outputs(tmp_path, capsys, shared_data):
+    out = tmp_path
+    code, stdout, _ = run_cli(
+        ["select-examples", "--history", str(shared_data / "dsr_sub_1209.jsonl"), "--tie-order", "hv_rank",
+         "--top", "3", "--json", str(out / "r.json"), "--csv", str(out / "r.csv"), "--plot", str(out / "r.png"),
+         "--export", str(out / "pi1.jsonl"), "--copies", "128"],  # fmt: skip
+        capsys,
+    )
+    assert code == 0
+    assert "pi1" in stdout and "124" in stdout and "12.8" in stdout
+    ranking = json.loads((out / "r.json").read_text())
+    assert len(ranking) == 1209 and ranking[0]["index"] == 124 and ranking[0]["pi"] == "pi1"
+    assert (out / "r.csv").read_text().splitlines()[1].startswith("pi1,1,124,")
+    assert (out / "r.png").read_bytes()[:4] == b"\x89PNG"
+    exported = [json.loads(line) for line in (out / "pi1.jsonl").read_text().splitlines()]
+    assert len(exported) == 128 and exported[0]["index"] == 124 and exported[0]["answer"] == "12.8"
+
+
+def test_cli_index_missing_from_dataset(tmp_path, capsys):
+    history = tmp_path / "acc.json"
+    history.write_text(json.dumps({"0": [0, 1], "5": [1, 0]}))
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps({"problem": f"p{i}", "answer": "1"}) + "\n" for i in range(3)))
+    code, _, err = run_cli(["select-examples", "--history", str(history), "--dataset", str(data)], capsys)
+    assert code == 2 and "index 5 is not in the dataset (3 rows)" in err
+
+
+@pytest.mark.slow
+def test_one_command_from_nothing_to_pi1(tmp_path, capsys, tiny_model):
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps({"problem": f"What is {i}+{i}?", "answer": str(2 * i)}) + "\n" for i in range(8)))
+    code, stdout, err = run_cli(
+        ["select-examples", "--model", str(tiny_model), "--dataset", str(data), "--epochs", "2", "--recipe", "tiny-cpu",
+         "--output-dir", str(tmp_path / "full"), "--export", str(tmp_path / "pi1.jsonl")],  # fmt: skip
+        capsys,
+    )
+    assert code == 0, err
+    history = [json.loads(line) for line in (tmp_path / "full" / "history.jsonl").read_text().splitlines()]
+    assert len(history) == 16 and {h["index"] for h in history} == set(range(8))  # 8 examples x 2 epochs
+    assert "8 examples ranked by std" in stdout
+    assert json.loads((tmp_path / "pi1.jsonl").read_text())["problem"].startswith("What is")
