@@ -18,8 +18,10 @@ from trl import GRPOConfig
 from .errors import OneShotError
 
 RECIPE_DIR = "recipes"
-DEFAULT_RECIPE = "paper-qwen2.5-math-1.5b"
+DEFAULT_RECIPES = {"grpo": "paper-qwen2.5-math-1.5b", "ppo": "paper-ppo-qwen2.5-math-1.5b"}
+DEFAULT_RECIPE = DEFAULT_RECIPES["grpo"]
 REWARDS = ("math", "format", "none")
+ALGOS = tuple(DEFAULT_RECIPES)
 
 
 @dataclass
@@ -45,6 +47,7 @@ class OneShotGRPOConfig(GRPOConfig):
 class RunConfig:
     """What to train on, and how to load and save it."""
 
+    algo: str = field(default="grpo", metadata={"help": "grpo (the paper's main runs) or ppo (learned critic, Tab. 4)."})
     model: str = field(default="Qwen/Qwen2.5-Math-1.5B", metadata={"help": "Hub id or local path of the policy."})
     example_id: Optional[str] = field(
         default=None,
@@ -115,16 +118,24 @@ def load_recipe(name: str) -> dict[str, Any]:
         return read_yaml(path, "recipe")
 
 
-def _known_keys() -> set[str]:
-    return {f.name for cls in (RunConfig, OneShotGRPOConfig) for f in fields(cls) if f.init}
+def trainer_config_class(algo: str):
+    if algo == "grpo":
+        return OneShotGRPOConfig
+    if algo == "ppo":
+        from .ppo import OneShotPPOConfig, ppo_classes
+
+        ppo_classes()  # a TRL without PPO fails here, with the TRL to install
+        return OneShotPPOConfig
+    raise OneShotError(f"unknown --algo {algo!r}; choose one of {', '.join(ALGOS)}")
 
 
-def _check_keys(values: dict[str, Any], source: str) -> None:
-    unknown = sorted(set(values) - _known_keys())
+def _check_keys(values: dict[str, Any], source: str, config_cls) -> None:
+    known = {f.name for cls in (RunConfig, config_cls) for f in fields(cls) if f.init}
+    unknown = sorted(set(values) - known)
     if unknown:
         raise OneShotError(
-            f"unknown config key(s) {', '.join(map(repr, unknown))} in {source}; keys are RunConfig and GRPOConfig "
-            f"field names (see `oneshot train --help`)"
+            f"unknown config key(s) {', '.join(map(repr, unknown))} in {source}; keys are RunConfig and "
+            f"{config_cls.__mro__[1].__name__} field names (see `oneshot train --help`)"
         )
 
 
@@ -142,44 +153,60 @@ def _to_args(values: dict[str, Any]) -> list[str]:
     return args
 
 
-def _pre_parse(argv: list[str]):
-    """The batch-layout values only, read before GRPOConfig validates them (its error lacks the numbers)."""
+def _pre_parse(argv: list[str], defaults: dict[str, Any]):
+    """The algorithm and batch-layout values only, read before the trainer config validates them (its own
+    errors lack the numbers)."""
     import argparse
 
-    defaults = {f.name: f.default for cls in (RunConfig, OneShotGRPOConfig) for f in fields(cls)}
+    base = {f.name: f.default for cls in (RunConfig, OneShotGRPOConfig) for f in fields(cls)}
     layout = argparse.ArgumentParser(add_help=False)
-    for name in ("prompts_per_step", "num_generations", "per_device_train_batch_size"):
-        layout.add_argument(f"--{name}", type=int, default=defaults[name])
+    layout.add_argument("--algo", default=defaults.get("algo", "grpo"))
+    for name in ("prompts_per_step", "num_generations", "per_device_train_batch_size", "max_steps"):
+        layout.add_argument(f"--{name}", type=int, default=base[name])
     known, _ = layout.parse_known_args(argv)
     return known
 
 
 def resolve(
-    recipe: str | None = DEFAULT_RECIPE,
+    recipe: str | None = None,
     config_file: str | Path | None = None,
     overrides: dict[str, Any] | None = None,
     extra_args: list[str] | None = None,
-) -> tuple[RunConfig, OneShotGRPOConfig]:
-    """Merge recipe < YAML file < overrides (< extra ``--field value`` args) into the two configs."""
-    values: dict[str, Any] = {}
-    if recipe:
-        base = load_recipe(recipe)
-        _check_keys(base, f"recipe {recipe}")
-        values.update(base)
-    if config_file:
-        user = read_yaml(config_file, "config file")
-        _check_keys(user, str(config_file))
-        values.update(user)
+):
+    """Merge recipe < YAML file < overrides (< extra ``--field value`` args) into ``(RunConfig, trainer config)``.
+
+    The algorithm (``algo``: grpo or ppo) picks the trainer config class and the default recipe.
+    """
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))  # set by accelerate launch / torchrun
     explicit = {k: v for k, v in (overrides or {}).items() if v is not None}
-    _check_keys(explicit, "the command line")
+    user = read_yaml(config_file, "config file") if config_file else {}
+    base = load_recipe(recipe) if recipe else {}
+    chosen = explicit.get("algo", user.get("algo", base.get("algo", "grpo")))
+    algo = _pre_parse(list(extra_args or []), {"algo": chosen}).algo
+    config_cls = trainer_config_class(algo)
+    values: dict[str, Any] = {}
+    if not recipe:
+        recipe = DEFAULT_RECIPES[algo]
+        base = load_recipe(recipe)
+    _check_keys(base, f"recipe {recipe}", config_cls)
+    values.update(base)
+    _check_keys(user, str(config_file), config_cls)
+    values.update(user)
+    _check_keys(explicit, "the command line", config_cls)
     values.update(explicit)
+    values["algo"] = algo
     values.setdefault("output_dir", "runs/oneshot")
-    parser = HfArgumentParser((RunConfig, OneShotGRPOConfig))
-    layout = _pre_parse(_to_args(values) + list(extra_args or []))
+    if os.environ.get("DS_ACCELERATOR") == "cpu":
+        # DeepSpeed on CPU: accelerate picks no process-group backend without a GPU and then counts one process.
+        values.setdefault("ddp_backend", "gloo")
+    argv = _to_args(values) + list(extra_args or [])
+    layout = _pre_parse(argv, {})
     values["gradient_accumulation_steps"] = gradient_accumulation(
-        layout.prompts_per_step, layout.num_generations, layout.per_device_train_batch_size,
-        int(os.environ.get("WORLD_SIZE", "1")),  # set by accelerate launch / torchrun
+        layout.prompts_per_step, layout.num_generations, layout.per_device_train_batch_size, world_size
     )
+    if algo == "ppo":  # TRL's PPO counts episodes (responses); oneshot counts optimizer steps everywhere
+        values["total_episodes"] = max(1, layout.max_steps) * layout.prompts_per_step * layout.num_generations
+    parser = HfArgumentParser((RunConfig, config_cls))
     try:
         run, args, rest = parser.parse_args_into_dataclasses(
             args=_to_args(values) + list(extra_args or []), return_remaining_strings=True
@@ -192,7 +219,7 @@ def resolve(
             message += " (no GPU here: pass --bf16 false --use_cpu true, or --recipe tiny-cpu)"
         raise OneShotError(f"invalid configuration: {message}") from None
     if rest:
-        raise OneShotError(f"unknown option(s) {' '.join(rest)}; options are RunConfig and GRPOConfig field names")
+        raise OneShotError(f"unknown option(s) {' '.join(rest)}; options are RunConfig and {config_cls.__mro__[1].__name__} field names")
     if run.reward not in REWARDS:
         raise OneShotError(f"unknown --reward {run.reward!r}; choose one of {', '.join(REWARDS)}")
     return run, args

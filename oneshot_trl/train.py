@@ -105,12 +105,11 @@ def _rewards(run: RunConfig, args: OneShotGRPOConfig):
     return [reward], ([0.0] if run.reward == "none" else None)
 
 
-def run_training(run: RunConfig, args: OneShotGRPOConfig) -> Path:
+def run_training(run: RunConfig, args) -> Path:
     """Train per the two configs; return the output directory holding the model and its records."""
     from accelerate import PartialState
+    from transformers.trainer_callback import PrinterCallback
     from transformers.trainer_utils import get_last_checkpoint
-
-    from .trainer import OneShotGRPOTrainer
 
     out = Path(args.output_dir)
     _check_output_dir(out, run)
@@ -118,18 +117,6 @@ def run_training(run: RunConfig, args: OneShotGRPOConfig) -> Path:
     dtype = _dtype(run, args)
     model, tokenizer = _load_model(run)
     dataset, examples = _training_set(run, tokenizer)
-    reward_funcs, weights = _rewards(run, args)
-    if weights is not None:
-        args.reward_weights = weights
-    peft_config = None
-    if run.lora_r > 0:
-        from peft import LoraConfig
-
-        targets = run.lora_target_modules
-        peft_config = LoraConfig(
-            r=run.lora_r, lora_alpha=run.lora_alpha, lora_dropout=run.lora_dropout, task_type="CAUSAL_LM",
-            target_modules=targets if targets == "all-linear" else [t.strip() for t in targets.split(",")],
-        )  # fmt: skip
 
     checkpoint = None
     if state.is_main_process:
@@ -144,8 +131,46 @@ def run_training(run: RunConfig, args: OneShotGRPOConfig) -> Path:
     state.wait_for_everyone()
     if run.resume and checkpoint is None:
         checkpoint = get_last_checkpoint(str(out))
+    callbacks = [MetricsFileCallback(out / METRICS_FILE), RichProgressCallback()]
 
-    trainer = OneShotGRPOTrainer(
+    if run.algo == "ppo":
+        trainer = _ppo_trainer(run, args, model, tokenizer, dataset, callbacks, out, checkpoint)
+        trainer.remove_callback(PrinterCallback)
+        trainer.train()
+    else:
+        trainer = _grpo_trainer(run, args, model, tokenizer, dataset, callbacks, out)
+        trainer.remove_callback(PrinterCallback)  # metrics.jsonl and the rich bar replace its raw dict prints
+        trainer.train(resume_from_checkpoint=checkpoint)
+    # Save in the dtype the model trained in, weights and config alike: the paper found an fp32 save of a
+    # bf16-trained model moved benchmark scores by points. Checkpoints keep float32 master weights to resume.
+    trainer.model.to(dtype)
+    trainer.save_model(str(out))
+    if state.is_main_process:
+        tokenizer.save_pretrained(out)
+    if run.lora_r > 0 and run.merge_lora and state.is_main_process:
+        merged = trainer.model.merge_and_unload()
+        merged.save_pretrained(out / "merged")
+        tokenizer.save_pretrained(out / "merged")
+    state.wait_for_everyone()
+    return out
+
+
+def _grpo_trainer(run, args, model, tokenizer, dataset, callbacks, out):
+    from .trainer import OneShotGRPOTrainer
+
+    reward_funcs, weights = _rewards(run, args)
+    if weights is not None:
+        args.reward_weights = weights
+    peft_config = None
+    if run.lora_r > 0:
+        from peft import LoraConfig
+
+        targets = run.lora_target_modules
+        peft_config = LoraConfig(
+            r=run.lora_r, lora_alpha=run.lora_alpha, lora_dropout=run.lora_dropout, task_type="CAUSAL_LM",
+            target_modules=targets if targets == "all-linear" else [t.strip() for t in targets.split(",")],
+        )  # fmt: skip
+    return OneShotGRPOTrainer(
         model=model,
         args=args,
         train_dataset=dataset,
@@ -153,19 +178,23 @@ def run_training(run: RunConfig, args: OneShotGRPOConfig) -> Path:
         processing_class=tokenizer,
         peft_config=peft_config,
         history_path=out / HISTORY_FILE,
-        callbacks=[MetricsFileCallback(out / METRICS_FILE), RichProgressCallback()],
+        callbacks=callbacks,
     )
-    from transformers.trainer_callback import PrinterCallback
 
-    trainer.remove_callback(PrinterCallback)  # metrics.jsonl and the rich bar replace its raw dict prints
-    trainer.train(resume_from_checkpoint=checkpoint)
-    # Save in the dtype the model trained in, weights and config alike: the paper found an fp32 save of a
-    # bf16-trained model moved benchmark scores by points. Checkpoints keep float32 master weights to resume.
-    trainer.model.to(dtype)
-    trainer.save_model(str(out))
-    if run.lora_r > 0 and run.merge_lora and state.is_main_process:
-        merged = trainer.model.merge_and_unload()
-        merged.save_pretrained(out / "merged")
-        tokenizer.save_pretrained(out / "merged")
-    state.wait_for_everyone()
-    return out
+
+def _ppo_trainer(run, args, model, tokenizer, dataset, callbacks, out, checkpoint):
+    from accelerate import PartialState
+
+    from .ppo import build_ppo_trainer, checkpoint_progress, load_checkpoint_state
+
+    if run.lora_r > 0:
+        raise OneShotError("--lora-r is supported with --algo grpo only (TRL's PPO adapters share no value head)")
+    steps_done, episodes_done = checkpoint_progress(checkpoint) if checkpoint else (0, 0)
+    rollouts = run.prompts_per_step * args.num_generations
+    if steps_done:
+        args.total_episodes = max(args.total_episodes - steps_done * rollouts, rollouts)
+    history = out / HISTORY_FILE if PartialState().is_main_process else None
+    trainer = build_ppo_trainer(run, args, model, tokenizer, dataset, callbacks, history, steps_done, episodes_done)
+    if checkpoint:
+        load_checkpoint_state(trainer, checkpoint)
+    return trainer

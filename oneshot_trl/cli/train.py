@@ -6,7 +6,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..config import DEFAULT_RECIPE
 from .options import AnswerKeyOpt, DatasetOpt, ProblemKeyOpt
 
 HELP = (
@@ -25,7 +24,9 @@ def train(
     dataset: DatasetOpt = None,
     problem_key: ProblemKeyOpt = None,
     answer_key: AnswerKeyOpt = None,
-    recipe: Annotated[str, typer.Option(help="Shipped recipe name or YAML path.", rich_help_panel=RUN)] = DEFAULT_RECIPE,
+    algo: Annotated[Optional[str], typer.Option(help="grpo or ppo (learned critic).", rich_help_panel=RUN)] = None,
+    recipe: Annotated[Optional[str], typer.Option(help="Shipped recipe name or YAML path. Default: the paper's recipe "
+                                                  "for the algorithm.", rich_help_panel=RUN)] = None,  # fmt: skip
     config: Annotated[Optional[str], typer.Option(help="User YAML; overrides the recipe.", rich_help_panel=RUN)] = None,
     output_dir: Annotated[Optional[str], typer.Option(help="Where checkpoints and records go.", rich_help_panel=OUT)] = None,
     resume: Annotated[Optional[bool], typer.Option("--resume", help="Continue from the latest checkpoint.", rich_help_panel=OUT)] = None,
@@ -51,7 +52,7 @@ def train(
     from ..train import run_training
 
     overrides = {
-        "model": model, "example_id": example_id, "dataset": dataset, "problem_key": problem_key,
+        "algo": algo, "model": model, "example_id": example_id, "dataset": dataset, "problem_key": problem_key,
         "answer_key": answer_key, "output_dir": output_dir, "resume": resume, "overwrite": overwrite,
         "max_steps": max_steps, "learning_rate": learning_rate, "num_generations": num_generations,
         "prompts_per_step": prompts_per_step, "max_completion_length": max_completion_length,

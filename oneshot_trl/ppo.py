@@ -1,0 +1,266 @@
+"""PPO with a learned critic (the paper's Tab. 4 rows), on TRL's ``PPOTrainer`` (``trl.experimental.ppo``,
+TRL 1.12.x; TRL 1.13 removed it).
+
+TRL's PPO scores responses with a neural reward model: ``get_reward`` runs ``model.<base_model_prefix>`` and
+``model.score`` on the token ids. ``VerifiableRewardModel`` is that interface over the verifiable reward: its
+"backbone" decodes each response, grades it against the gold answer of its prompt, and returns the 0/1
+score as a one-channel "hidden state"; ``score`` passes it through. It has no trainable weights.
+The value model is initialised from the policy (``AutoModelForSequenceClassification``, one label).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import torch
+from torch import nn
+from transformers import TrainerCallback
+
+from .errors import OneShotError
+from .history import HistoryWriter, step_rows
+from .rewards import extract_answer, format_reward, is_equivalent
+from .rewards.reward import gold_is_gradable
+
+VALUE_FILE = "value_model.safetensors"
+TRL_PPO_HINT = "--algo ppo needs TRL 1.12.x, the last series with PPOTrainer: pip install 'trl>=1.12,<1.13'"
+
+
+def ppo_classes():
+    """TRL's PPOConfig and PPOTrainer, or a one-line error naming the TRL to install."""
+    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # we depend on trl.experimental knowingly (pinned TRL)
+    try:
+        from trl.experimental.ppo import PPOConfig, PPOTrainer
+    except ImportError:
+        raise OneShotError(TRL_PPO_HINT) from None
+    return PPOConfig, PPOTrainer
+
+
+def _ppo_config_base():
+    try:
+        return ppo_classes()[0]
+    except OneShotError:
+        from transformers import TrainingArguments
+
+        return TrainingArguments  # lets this module import; --algo ppo still fails with the hint
+
+
+@dataclass
+class OneShotPPOConfig(_ppo_config_base()):
+    """TRL's ``PPOConfig`` plus the fields every oneshot algorithm shares."""
+
+    num_generations: int = field(
+        default=8, metadata={"help": "Responses per prompt copy per step (each copy is repeated this many times)."}
+    )
+    max_completion_length: int = field(default=3072, metadata={"help": "Max new tokens (TRL's response_length)."})
+    reward_timeout: float = field(default=1.0, metadata={"help": "Seconds allowed to grade one answer symbolically."})
+    think: bool = field(default=False, metadata={"help": "Grade only the text after </think>."})
+
+    def __post_init__(self):
+        self.response_length = self.max_completion_length
+        super().__post_init__()
+
+
+class _GradingBackbone(nn.Module):
+    def __init__(self, owner: "VerifiableRewardModel") -> None:
+        super().__init__()
+        self._owner = [owner]  # a list, so the owner is not registered as a submodule (no cycle)
+
+    def forward(self, input_ids, attention_mask, **kwargs):
+        scores = self._owner[0].grade(input_ids, attention_mask)
+        hidden = scores.to(input_ids.device)[:, None, None].expand(input_ids.shape[0], input_ids.shape[1], 1)
+        return SimpleNamespace(hidden_states=(hidden,))
+
+
+class VerifiableRewardModel(nn.Module):
+    """A "reward model" for TRL's PPO that decodes and grades instead of running a network."""
+
+    base_model_prefix = "backbone"
+
+    def __init__(self, tokenizer, prompts: dict[tuple[int, ...], dict], *, reward: str = "math",
+                 think: bool = False, timeout: float = 1.0) -> None:  # fmt: skip
+        super().__init__()
+        self.tokenizer = tokenizer
+        self.prompts = prompts  # prompt token ids → {"answer", "index", "example_id"}
+        self.lengths = sorted({len(k) for k in prompts}, reverse=True)
+        self.reward, self.think, self.timeout = reward, think, timeout
+        self.backbone = _GradingBackbone(self)
+        self.anchor = nn.Parameter(torch.zeros(1), requires_grad=False)  # so .to()/DeepSpeed see a parameter
+        self.config = SimpleNamespace()  # TRL's prepare_deepspeed reads model.config (no hidden size here)
+        self.pending: list[dict] = []
+
+    def score(self, hidden_states):
+        return hidden_states
+
+    def _match(self, ids: list[int]) -> tuple[dict, list[int]]:
+        for n in self.lengths:
+            meta = self.prompts.get(tuple(ids[:n]))
+            if meta is not None:
+                return meta, ids[n:]
+        raise RuntimeError("a PPO response does not start with any training prompt")
+
+    @torch.no_grad()
+    def grade(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        scores = []
+        for ids, mask in zip(input_ids.tolist(), attention_mask.tolist()):
+            meta, response_ids = self._match([t for t, m in zip(ids, mask) if m])
+            text = self.tokenizer.decode(response_ids, skip_special_tokens=True)
+            pred = extract_answer(text, think=self.think)
+            gold = meta["answer"]
+            correct = pred is not None and gold_is_gradable(gold) and is_equivalent(pred, gold, timeout=self.timeout)
+            if self.reward == "format":
+                scores.append(format_reward([text])[0])
+            else:
+                scores.append(float(correct) if self.reward == "math" else 0.0)
+            self.pending.append({"index": meta["index"], "example_id": meta["example_id"], "correct": correct,
+                                 "answered": pred is not None})  # fmt: skip
+        return torch.tensor(scores, dtype=torch.float32)
+
+
+class PPORecordsCallback(TrainerCallback):
+    """Adds oneshot's accuracy metrics to PPO's logs and writes history rows (rank 0), once per step."""
+
+    def __init__(self, reward_model: VerifiableRewardModel, history_path: Path | None, step_offset: int = 0,
+                 episode_offset: int = 0) -> None:  # fmt: skip
+        self.reward_model = reward_model
+        self.history = HistoryWriter(history_path) if history_path else None
+        self.step_offset, self.episode_offset = step_offset, episode_offset
+
+    trainer = None  # set by build_ppo_trainer, for on_save
+
+    def on_save(self, args, state, control, **kwargs):
+        # TRL's PPO checkpoints hold only the policy; keep the critic too, so a resumed run has it.
+        if self.trainer is None or not state.is_world_process_zero or self.trainer.is_deepspeed_enabled:
+            return  # under DeepSpeed the critic's shards are not gathered here: PPO resume is single-process/DDP
+        from safetensors.torch import save_file
+
+        value_model = self.trainer.accelerator.unwrap_model(self.trainer.model).value_model
+        tensors = {k: v.detach().contiguous().cpu() for k, v in value_model.state_dict().items()}
+        save_file(tensors, str(Path(args.output_dir) / f"checkpoint-{state.global_step}" / VALUE_FILE))
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        # PPOTrainer.train() zeroes the counters before this call; a resumed run continues its numbering.
+        state.global_step += self.step_offset
+        state.episode = getattr(state, "episode", 0) + self.episode_offset
+        state.max_steps += self.step_offset
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        from accelerate.utils import gather_object
+
+        rows = gather_object(self.reward_model.pending)
+        self.reward_model.pending = []
+        if logs is not None and rows:
+            logs["oneshot/train_accuracy"] = sum(r["correct"] for r in rows) / len(rows)
+            logs["math_reward/no_answer_rate"] = sum(not r["answered"] for r in rows) / len(rows)
+            by_example = defaultdict(list)
+            for r in rows:
+                by_example[r["example_id"]].append(r["correct"])
+            if 1 < len(by_example) <= 16:
+                for example_id in sorted(by_example):
+                    logs[f"oneshot/accuracy/{example_id}"] = sum(by_example[example_id]) / len(by_example[example_id])
+        if self.history is not None and state.is_world_process_zero and rows:
+            self.history.append(step_rows(state.global_step, [r["index"] for r in rows],
+                                          [r["example_id"] for r in rows], [r["correct"] for r in rows]))  # fmt: skip
+
+
+def _trainer_class():
+    _, PPOTrainer = ppo_classes()
+
+    class OneShotPPOTrainer(PPOTrainer):
+        """TRL's PPOTrainer with a DeepSpeed-safe ``save_model``: TRL 1.12 hands transformers 5 the bare policy
+        where it expects the DeepSpeed engine. Here every rank joins the gather (a collective under ZeRO-3)
+        and the main process saves the policy's weights."""
+
+        def save_model(self, output_dir: str | None = None, _internal_call: bool = False):
+            if not self.is_deepspeed_enabled:
+                return super().save_model(output_dir, _internal_call)
+            output_dir = output_dir or self.args.output_dir
+            state = self.accelerator.get_state_dict(self.deepspeed)
+            if self.args.should_save:
+                policy = {k[len("policy."):]: v for k, v in state.items() if k.startswith("policy.")}
+                self.accelerator.unwrap_model(self.model).policy.save_pretrained(output_dir, state_dict=policy)
+                self.processing_class.save_pretrained(output_dir)
+
+    return OneShotPPOTrainer
+
+
+def tokenize_prompts(dataset, tokenizer, num_generations: int):
+    """PPO rows: each prompt's token ids, repeated ``num_generations`` times; and the id → gold lookup."""
+    from datasets import Dataset
+
+    from .prompts import fallback_text, has_chat_template
+
+    rows, lookup = [], {}
+    for row in dataset:
+        prompt = row["prompt"]
+        if isinstance(prompt, list):
+            text = tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True) \
+                if has_chat_template(tokenizer) else fallback_text(prompt)  # fmt: skip
+        else:
+            text = prompt
+        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        lookup[tuple(ids)] = {"answer": row["answer"], "index": row["index"], "example_id": row["example_id"]}
+        rows.extend([{"input_ids": ids}] * num_generations)
+    return Dataset.from_list(rows), lookup
+
+
+def load_checkpoint_state(trainer, checkpoint: str) -> None:
+    """Restore policy+value weights, optimizer and scheduler from a PPO checkpoint (TRL's PPOTrainer has no
+    resume of its own)."""
+    from safetensors.torch import load_file
+
+    path = Path(checkpoint)
+    wrapper = trainer.accelerator.unwrap_model(trainer.model)
+    for module, name in ((wrapper.policy, "model.safetensors"), (wrapper.value_model, VALUE_FILE)):
+        if not (path / name).exists():
+            raise OneShotError(f"{checkpoint}: no {name}; it is not a oneshot PPO checkpoint (start without --resume)")
+        state = load_file(str(path / name))
+        expected = module.state_dict()
+        if "lm_head.weight" in expected and "lm_head.weight" not in state and "model.embed_tokens.weight" in state:
+            state["lm_head.weight"] = state["model.embed_tokens.weight"]  # tied embeddings are saved once
+        try:
+            missing, unexpected = module.load_state_dict(state, strict=False)
+        except RuntimeError as e:
+            raise OneShotError(f"{checkpoint}/{name}: weights do not fit this model ({str(e).splitlines()[0]})") from None
+        if missing or unexpected:
+            raise OneShotError(f"{checkpoint}/{name}: {len(missing)} missing and {len(unexpected)} unexpected tensors")
+    if (path / "optimizer.pt").exists():
+        trainer.optimizer.load_state_dict(torch.load(path / "optimizer.pt", weights_only=False))
+    if (path / "scheduler.pt").exists():
+        trainer.lr_scheduler.load_state_dict(torch.load(path / "scheduler.pt", weights_only=False))
+
+
+def checkpoint_progress(checkpoint: str) -> tuple[int, int]:
+    state = json.loads((Path(checkpoint) / "trainer_state.json").read_text())
+    return int(state["global_step"]), int(state.get("episode", 0))
+
+
+def total_episodes(max_steps: int, rollouts_per_step: int) -> int:
+    return max(1, math.ceil(max_steps)) * rollouts_per_step
+
+
+def build_ppo_trainer(run, args, model, tokenizer, train_rows, callbacks: list, history_path: Path | None,
+                      step_offset: int = 0, episode_offset: int = 0) -> Any:  # fmt: skip
+    """TRL's PPOTrainer with the value model initialised from the policy and the grading reward model."""
+    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
+
+    PPOTrainer = _trainer_class()
+    dataset, lookup = tokenize_prompts(train_rows, tokenizer, args.num_generations)
+    value_model = AutoModelForSequenceClassification.from_pretrained(run.model, num_labels=1, dtype="float32")
+    # The frozen KL reference, loaded from the same weights (TRL's copy of the policy fails under ZeRO-3).
+    ref_model = AutoModelForCausalLM.from_pretrained(run.model, dtype="float32")
+    value_model.config.pad_token_id = tokenizer.pad_token_id
+    reward_model = VerifiableRewardModel(tokenizer, lookup, reward=run.reward, think=args.think, timeout=args.reward_timeout)
+    records = PPORecordsCallback(reward_model, history_path, step_offset, episode_offset)
+    trainer = PPOTrainer(
+        args=args, processing_class=tokenizer, model=model, ref_model=ref_model, reward_model=reward_model,
+        train_dataset=dataset, value_model=value_model, callbacks=[records, *callbacks],
+    )  # fmt: skip
+    records.trainer = trainer
+    return trainer

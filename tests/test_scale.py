@@ -1,0 +1,127 @@
+"""Scale-out: PPO with a learned critic, and GRPO/PPO under DeepSpeed ZeRO-2/3 with 2 CPU processes (gloo)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from oneshot_trl.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def dsr():
+    path = ROOT.parent / "shared" / "data" / "dsr_sub_1209.jsonl"
+    if not path.exists():
+        pytest.skip("the paper's data is not beside the checkout")
+    return path
+
+
+def ppo(tmp_path, tiny_model, dsr, *extra, expect=0):
+    out = tmp_path / "ppo"
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--algo", "ppo", "--model", str(tiny_model), "--dataset", str(dsr), "--recipe", "ppo-tiny-cpu",
+              "--output-dir", str(out), *extra])  # fmt: skip
+    assert info.value.code == expect
+    return out
+
+
+def test_verifiable_reward_model_grades_decoded_responses(tiny_model):
+    from oneshot_trl.ppo import VerifiableRewardModel
+    from oneshot_trl.tiny_model import load_tokenizer
+
+    tok = load_tokenizer(tiny_model)
+    prompt = tok("Q: 12.8?", add_special_tokens=False)["input_ids"]
+    rm = VerifiableRewardModel(tok, {tuple(prompt): {"answer": "12.8", "index": 124, "example_id": "pi1"}})
+    good = prompt + tok(" so \\boxed{\\frac{64}{5}}", add_special_tokens=False)["input_ids"]
+    bad = prompt + tok(" so \\boxed{13}", add_special_tokens=False)["input_ids"]
+    pad = tok.pad_token_id
+    width = max(len(good), len(bad)) + 2
+    ids = torch.tensor([[pad] * (width - len(good)) + good, bad + [pad] * (width - len(bad))])
+    from trl.experimental.utils import get_reward
+
+    _, scores, _ = get_reward(rm, ids, pad, len(prompt))  # TRL's own call path
+    assert scores.tolist() == [1.0, 0.0]
+    assert [p["correct"] for p in rm.pending] == [True, False]
+
+
+def test_ppo_trains_with_records_and_resumes(tmp_path, tiny_model, dsr):
+    out = ppo(tmp_path, tiny_model, dsr, "--example-id", "pi1", "--max-steps", "2")
+    record = json.loads((out / "run.json").read_text())
+    assert record["run_config"]["algo"] == "ppo" and record["trainer_config"]["gamma"] == 1.0
+    metrics = jsonl(out / "metrics.jsonl")
+    assert [m["step"] for m in metrics] == [1, 2]
+    assert "oneshot/train_accuracy" in metrics[0] and "loss/value_avg" in metrics[0]
+    history = jsonl(out / "history.jsonl")
+    assert [(h["step"], h["index"], h["total"]) for h in history] == [(1, 124, 8), (2, 124, 8)]
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(out)
+    assert model.generate(torch.tensor([[1, 2, 3]]), max_new_tokens=2, do_sample=False).shape[1] >= 4
+    # resume: a 4-step run continues from checkpoint-2 and numbers its steps 3 and 4
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--algo", "ppo", "--model", str(tiny_model), "--dataset", str(dsr), "--recipe", "ppo-tiny-cpu",
+              "--output-dir", str(out), "--example-id", "pi1", "--max-steps", "4", "--resume"])  # fmt: skip
+    assert info.value.code == 0
+    assert [m["step"] for m in jsonl(out / "metrics.jsonl")] == [1, 2, 3, 4]
+    assert [h["step"] for h in jsonl(out / "history.jsonl")] == [1, 2, 3, 4]
+
+
+def test_ppo_without_trl_ppo_fails_with_one_line(monkeypatch, capsys):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_ppo(name, *args, **kwargs):
+        if name.startswith("trl.experimental.ppo"):
+            raise ImportError("no PPO in this TRL")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_ppo)
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--algo", "ppo", "--model", "x", "--example-id", "pi1"])
+    assert info.value.code == 2
+    assert "needs TRL 1.12.x" in capsys.readouterr().err
+
+
+deepspeed = pytest.importorskip("deepspeed", reason="the deepspeed extra is not installed")
+
+
+@pytest.mark.parametrize("stage", [2, 3])
+@pytest.mark.parametrize("algo", ["grpo", "ppo"])
+def test_deepspeed_zero_on_two_cpu_processes(tmp_path, tiny_model, dsr, stage, algo):
+    out = tmp_path / f"{algo}-zero{stage}"
+    recipe = "tiny-cpu" if algo == "grpo" else "ppo-tiny-cpu"
+    env = dict(os.environ, DS_ACCELERATOR="cpu", OMP_NUM_THREADS="1",
+               MASTER_PORT=str(29500 + stage + (10 if algo == "ppo" else 0)))  # fmt: skip
+    accelerate = shutil.which("accelerate", path=str(Path(sys.executable).parent)) or "accelerate"
+    cmd = [accelerate, "launch", "--config_file", str(ROOT / "accelerate_configs" / "cpu" / f"zero{stage}.yaml"),
+           str(ROOT / "cli.py"), "train", "--algo", algo, "--model", str(tiny_model), "--dataset", str(dsr),
+           "--recipe", recipe, "--example-id", "pi1", "--output-dir", str(out), "--max-steps", "2",
+           "--per_device_train_batch_size", "4"]  # fmt: skip
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    # Judge by artefacts, not only the exit code (a rare teardown abort was seen after a finished run).
+    assert (out / "run.json").exists(), proc.stderr[-4000:]
+    metrics = jsonl(out / "metrics.jsonl")
+    assert [m["step"] for m in metrics] == [1, 2], proc.stderr[-4000:]  # one writer: no duplicated rows
+    history = jsonl(out / "history.jsonl")
+    assert [h["step"] for h in history] == [1, 2]
+    assert all(h["total"] == 16 if algo == "grpo" else h["total"] == 8 for h in history)  # both ranks' rollouts
+    assert json.loads((out / "run.json").read_text())["world_size"] == 2
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(out)
+    assert model.generate(torch.tensor([[1, 2, 3]]), max_new_tokens=2, do_sample=False).shape[1] >= 4
