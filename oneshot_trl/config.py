@@ -222,7 +222,17 @@ def resolve(
         raise OneShotError(f"unknown option(s) {' '.join(rest)}; options are RunConfig and {config_cls.__mro__[1].__name__} field names")
     if run.reward not in REWARDS:
         raise OneShotError(f"unknown --reward {run.reward!r}; choose one of {', '.join(REWARDS)}")
+    if getattr(args, "use_vllm", False):
+        check_vllm()
     return run, args
+
+
+def check_vllm() -> None:
+    """vLLM is an optional GPU extra: refuse --use-vllm in one line when it is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("vllm") is None:
+        raise OneShotError("--use-vllm needs vLLM (GPU only): pip install 'oneshot-trl[vllm]', or drop --use-vllm")
 
 
 def gradient_accumulation(prompts_per_step: int, num_generations: int, per_device: int, world_size: int) -> int:

@@ -125,3 +125,30 @@ def test_deepspeed_zero_on_two_cpu_processes(tmp_path, tiny_model, dsr, stage, a
 
     model = AutoModelForCausalLM.from_pretrained(out)
     assert model.generate(torch.tensor([[1, 2, 3]]), max_new_tokens=2, do_sample=False).shape[1] >= 4
+
+
+def test_use_vllm_without_vllm_fails_with_one_line(capsys, tmp_path):
+    import importlib.util
+
+    if importlib.util.find_spec("vllm") is not None:
+        pytest.skip("vLLM is installed here")
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--model", "x", "--example-id", "pi1", "--recipe", "tiny-cpu", "--use-vllm",
+              "--output-dir", str(tmp_path / "v")])  # fmt: skip
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--use-vllm needs vLLM (GPU only): pip install 'oneshot-trl[vllm]'" in err
+    assert not (tmp_path / "v").exists()
+
+
+@pytest.mark.parametrize("mode, expected", [(None, "colocate"), ("server", "server")])
+def test_vllm_flags_map_onto_grpo_config(monkeypatch, mode, expected):
+    import importlib.util
+
+    from oneshot_trl.config import resolve
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object() if name == "vllm" else real(name, *a))
+    overrides = {"use_vllm": True, "vllm_mode": mode or "colocate"}
+    _, args = resolve("tiny-cpu", overrides=overrides, extra_args=["--vllm_server_port", "8123"])
+    assert args.use_vllm is True and args.vllm_mode == expected and args.vllm_server_port == 8123

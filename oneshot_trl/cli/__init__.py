@@ -11,6 +11,7 @@ import warnings
 import click
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from ..errors import OneShotError
 from . import examples, select_examples, testbed, train
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = app(args=argv, prog_name="oneshot", standalone_mode=False)
     except OneShotError as e:
-        err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        err_console.print(Text.assemble(("error: ", "bold red"), str(e)), highlight=False, soft_wrap=True)
         sys.exit(2)
     except click.exceptions.Abort:
         err_console.print("aborted")

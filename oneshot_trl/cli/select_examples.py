@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..errors import OneShotError
 from .options import AnswerKeyOpt, DatasetOpt, ProblemKeyOpt
@@ -105,7 +106,7 @@ def select_examples(
         warnings.simplefilter("always")
         stats = read_stats(history, history_key=history_key, tie_order=tie_order)
     for w in caught:
-        console.print(f"[yellow]warning:[/] {w.message}", highlight=False)
+        console.print(Text.assemble(("warning: ", "yellow"), str(w.message)), highlight=False)
     if problems is not None:
         missing = [s.index for s in stats if s.index >= len(problems) or s.index < 0]
         if missing:

@@ -43,6 +43,10 @@ def train(
                                                           rich_help_panel=ALGO)] = None,  # fmt: skip
     pg_coef: Annotated[Optional[float], typer.Option(help="Policy-gradient scale; 0 = entropy/KL-only.", rich_help_panel=ALGO)] = None,
     reward: Annotated[Optional[str], typer.Option(help="math, format or none.", rich_help_panel=ALGO)] = None,
+    use_vllm: Annotated[Optional[bool], typer.Option("--use-vllm", help="Generate rollouts with vLLM (GPU extra).",
+                                                     rich_help_panel=ALGO)] = None,  # fmt: skip
+    vllm_mode: Annotated[Optional[str], typer.Option(help="colocate (default: in the training processes) or server "
+                                                     "(a separate `trl vllm-serve`).", rich_help_panel=ALGO)] = None,  # fmt: skip
     lora_r: Annotated[Optional[int], typer.Option(help="LoRA rank (0: full fine-tuning).", rich_help_panel=LORA)] = None,
     lora_alpha: Annotated[Optional[int], typer.Option(help="LoRA alpha.", rich_help_panel=LORA)] = None,
     lora_target_modules: Annotated[Optional[str], typer.Option(help="Comma list or all-linear.", rich_help_panel=LORA)] = None,
@@ -57,7 +61,7 @@ def train(
         "max_steps": max_steps, "learning_rate": learning_rate, "num_generations": num_generations,
         "prompts_per_step": prompts_per_step, "max_completion_length": max_completion_length,
         "temperature": temperature, "seed": seed, "entropy_coef": entropy_coef, "pg_coef": pg_coef, "reward": reward,
-        "lora_r": lora_r, "lora_alpha": lora_alpha, "lora_target_modules": lora_target_modules, "merge_lora": merge_lora,
+        "use_vllm": use_vllm, "vllm_mode": vllm_mode or ("colocate" if use_vllm else None), "lora_r": lora_r, "lora_alpha": lora_alpha, "lora_target_modules": lora_target_modules, "merge_lora": merge_lora,
     }  # fmt: skip
     run, args = resolve(recipe, config, overrides, extra_args=list(ctx.args))
     out = run_training(run, args)
