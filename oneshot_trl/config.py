@@ -84,6 +84,11 @@ class RunConfig:
         default="all-linear", metadata={"help": "Comma list of module names for LoRA, or all-linear."}
     )
     merge_lora: bool = field(default=False, metadata={"help": "After training, also save the merged model to <output>/merged."})
+    eval_every: int = field(default=0, metadata={"help": "Validate every N steps with the evaluator (0: never)."})
+    eval_benchmarks: str = field(default="math500", metadata={"help": "Benchmarks for in-training validation."})
+    eval_limit: Optional[int] = field(default=None, metadata={"help": "First N problems of each validation benchmark."})
+    eval_data_dir: Optional[str] = field(default=None, metadata={"help": "Folder of eval_<benchmark>.jsonl (offline)."})
+    eval_max_tokens: int = field(default=3072, metadata={"help": "New tokens per validation completion."})
     resume: bool = field(default=False, metadata={"help": "Continue the run in --output-dir from its latest checkpoint."})
     overwrite: bool = field(default=False, metadata={"help": "Replace a different run found in --output-dir."})
 

@@ -15,6 +15,9 @@ CHATML_TEMPLATE = (
     "{% endfor %}"
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
 )
+# A folder whose tokenizer is one of these generic classes is loaded from its tokenizer.json as saved
+# (checkpoints of a locally built model carry no marker file, but this class name).
+GENERIC_TOKENIZER_CLASSES = ("PreTrainedTokenizerFast", "TokenizersBackend")
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 
 
@@ -63,8 +66,12 @@ def load_tokenizer(path: str | Path):
     """
     from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
+    import json
+
     path = Path(path)
-    if (path / "tokenizer.json").exists() and (path / "oneshot_tiny.txt").exists():
+    config = path / "tokenizer_config.json"
+    generic = config.exists() and json.loads(config.read_text()).get("tokenizer_class") in GENERIC_TOKENIZER_CLASSES
+    if (path / "tokenizer.json").exists() and (generic or (path / "oneshot_tiny.txt").exists()):
         return PreTrainedTokenizerFast.from_pretrained(str(path))
     return AutoTokenizer.from_pretrained(str(path))
 

@@ -132,14 +132,24 @@ def run_training(run: RunConfig, args) -> Path:
     if run.resume and checkpoint is None:
         checkpoint = get_last_checkpoint(str(out))
     callbacks = [MetricsFileCallback(out / METRICS_FILE), RichProgressCallback()]
+    validation = None
+    if run.eval_every > 0:
+        from .evaluation.callback import EvalCallback
+
+        validation = EvalCallback(run.eval_every, run.eval_benchmarks, run.eval_limit, run.eval_data_dir,
+                                  run.eval_max_tokens, tokenizer)  # fmt: skip
 
     if run.algo == "ppo":
         trainer = _ppo_trainer(run, args, model, tokenizer, dataset, callbacks, out, checkpoint)
         trainer.remove_callback(PrinterCallback)
+        if validation:  # first, so report_to integrations see the eval metrics it adds to the log row
+            trainer.callback_handler.callbacks.insert(0, validation)
         trainer.train()
     else:
         trainer = _grpo_trainer(run, args, model, tokenizer, dataset, callbacks, out)
         trainer.remove_callback(PrinterCallback)  # metrics.jsonl and the rich bar replace its raw dict prints
+        if validation:  # first, so report_to integrations see the eval metrics it adds to the log row
+            trainer.callback_handler.callbacks.insert(0, validation)
         trainer.train(resume_from_checkpoint=checkpoint)
     # Save in the dtype the model trained in, weights and config alike: the paper found an fp32 save of a
     # bf16-trained model moved benchmark scores by points. Checkpoints keep float32 master weights to resume.

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..errors import OneShotError
+from . import eval as eval_cli
 from . import examples, select_examples, testbed, train
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app.command(
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
 )(train.train)
 app.command("select-examples", help=select_examples.HELP, no_args_is_help=True)(select_examples.select_examples)
+app.add_typer(eval_cli.app, name="eval")
 app.add_typer(testbed.app, name="testbed")
 
 err_console = Console(stderr=True)

@@ -47,6 +47,10 @@ def train(
                                                      rich_help_panel=ALGO)] = None,  # fmt: skip
     vllm_mode: Annotated[Optional[str], typer.Option(help="colocate (default: in the training processes) or server "
                                                      "(a separate `trl vllm-serve`).", rich_help_panel=ALGO)] = None,  # fmt: skip
+    eval_every: Annotated[Optional[int], typer.Option(help="Validate every N steps (0: never).", rich_help_panel=OUT)] = None,
+    eval_benchmarks: Annotated[Optional[str], typer.Option(help="Validation benchmarks, e.g. math500.", rich_help_panel=OUT)] = None,
+    eval_limit: Annotated[Optional[int], typer.Option(help="First N problems per validation benchmark.", rich_help_panel=OUT)] = None,
+    eval_data_dir: Annotated[Optional[str], typer.Option(help="Folder of eval_<benchmark>.jsonl.", rich_help_panel=OUT)] = None,
     lora_r: Annotated[Optional[int], typer.Option(help="LoRA rank (0: full fine-tuning).", rich_help_panel=LORA)] = None,
     lora_alpha: Annotated[Optional[int], typer.Option(help="LoRA alpha.", rich_help_panel=LORA)] = None,
     lora_target_modules: Annotated[Optional[str], typer.Option(help="Comma list or all-linear.", rich_help_panel=LORA)] = None,
@@ -61,7 +65,8 @@ def train(
         "max_steps": max_steps, "learning_rate": learning_rate, "num_generations": num_generations,
         "prompts_per_step": prompts_per_step, "max_completion_length": max_completion_length,
         "temperature": temperature, "seed": seed, "entropy_coef": entropy_coef, "pg_coef": pg_coef, "reward": reward,
-        "use_vllm": use_vllm, "vllm_mode": vllm_mode or ("colocate" if use_vllm else None), "lora_r": lora_r, "lora_alpha": lora_alpha, "lora_target_modules": lora_target_modules, "merge_lora": merge_lora,
+        "eval_every": eval_every, "eval_benchmarks": eval_benchmarks, "eval_limit": eval_limit,
+        "eval_data_dir": eval_data_dir, "use_vllm": use_vllm, "vllm_mode": vllm_mode or ("colocate" if use_vllm else None), "lora_r": lora_r, "lora_alpha": lora_alpha, "lora_target_modules": lora_target_modules, "merge_lora": merge_lora,
     }  # fmt: skip
     run, args = resolve(recipe, config, overrides, extra_args=list(ctx.args))
     out = run_training(run, args)

@@ -1,0 +1,105 @@
+"""``oneshot eval``: the paper's six benchmarks (greedy, avg@k, pass@k), checkpoint sweeps, pass@k comparisons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import OneShotError
+
+app = typer.Typer(help="Evaluate a model, sweep a run's checkpoints, or compare pass@k curves.",
+                  invoke_without_command=True, no_args_is_help=True)  # fmt: skip
+console = Console()
+GEN, DATA, OUT = "Generation", "Data", "Output"
+
+
+def _table(summary: dict, title: str) -> Table:
+    table = Table(title=title)
+    ks = sorted({k for b in summary["benchmarks"].values() for k in b if k.startswith("pass@")},
+                key=lambda k: int(k[5:]))  # fmt: skip
+    for column in ["benchmark", "protocol", "acc", *ks, "no-ans", "tokens", "reflect"]:
+        table.add_column(column, justify="left" if column in ("benchmark", "protocol") else "right", no_wrap=True,
+                         min_width=13 if column == "benchmark" else None)  # fmt: skip
+    for name, b in summary["benchmarks"].items():
+        p = b["protocol"]
+        protocol = "greedy" if p["temperature"] == 0 else f"avg@{p['n']},T{p['temperature']}"
+        table.add_row(name, protocol, f"{b['accuracy']:.3f}", *[f"{b[k]:.3f}" if k in b else "" for k in ks],
+                      f"{b['no_answer_rate']:.3f}", f"{b['mean_tokens']:.0f}", f"{b['reflection_rate']:.3f}")  # fmt: skip
+    table.add_row("average", "", f"{summary['average']:.3f}")
+    return table
+
+
+@app.callback()
+def evaluate_command(
+    ctx: typer.Context,
+    model: Annotated[Optional[str], typer.Option(help="Hub id, local model, or a training run dir (sweeps its checkpoints).")] = None,
+    benchmarks: Annotated[str, typer.Option(help="Comma list.", rich_help_panel=DATA)] =
+        "math500,aime24,aime25,amc23,minerva_math,olympiadbench",  # fmt: skip
+    data_dir: Annotated[Optional[str], typer.Option(help="Folder of eval_<benchmark>.jsonl (offline).", rich_help_panel=DATA)] = None,
+    limit: Annotated[Optional[int], typer.Option(help="First N problems of each benchmark.", rich_help_panel=DATA)] = None,
+    n: Annotated[Optional[int], typer.Option(help="Samples per problem (default: the paper's).", rich_help_panel=GEN)] = None,
+    k: Annotated[str, typer.Option(help="pass@k values, e.g. 1,8,64 or 1..256.", rich_help_panel=GEN)] = "1,8,64",
+    temperature: Annotated[Optional[float], typer.Option(help="Default: the paper's per benchmark.", rich_help_panel=GEN)] = None,
+    top_p: Annotated[Optional[float], typer.Option(help="Default 1.0.", rich_help_panel=GEN)] = None,
+    max_tokens: Annotated[int, typer.Option(help="New tokens per completion.", rich_help_panel=GEN)] = 3072,
+    backend: Annotated[str, typer.Option(help="hf or vllm (GPU extra).", rich_help_panel=GEN)] = "hf",
+    prompt: Annotated[str, typer.Option(help="qwen25-math-cot (the paper's) or train.", rich_help_panel=GEN)] = "qwen25-math-cot",
+    seed: Annotated[int, typer.Option(help="Base seed; sample j uses seed + j.", rich_help_panel=GEN)] = 0,
+    batch_size: Annotated[int, typer.Option(help="HF generation batch size.", rich_help_panel=GEN)] = 16,
+    think: Annotated[bool, typer.Option("--think", help="Grade only text after </think>.", rich_help_panel=GEN)] = False,
+    output_dir: Annotated[Optional[Path], typer.Option(help="Samples, summary.json (default: <model>/eval or eval/<name>).",
+                                                       rich_help_panel=OUT)] = None,  # fmt: skip
+) -> None:
+    """Evaluate MODEL on the paper's benchmarks with its protocol; rerunning resumes."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if model is None:
+        raise OneShotError("pass --model (a Hub id, a local model, or a training run dir)")
+    from ..evaluation.benchmarks import parse_benchmarks
+    from ..evaluation.evaluator import EvalConfig, evaluate, load_model
+    from ..evaluation.report import parse_ks, sweep
+
+    config = EvalConfig(n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, ks=parse_ks(k),
+                        prompt=prompt, limit=limit, data_dir=data_dir, seed=seed, think=think, batch_size=batch_size)  # fmt: skip
+    specs = parse_benchmarks(benchmarks)
+    path = Path(model)
+    if path.is_dir() and any(path.glob("checkpoint-*")):
+        out = output_dir or path / "eval"
+        result = sweep(path, specs, config, out)
+        console.print(f"swept {len(result['rows'])} checkpoints of {path}: best step {result['best_step']} "
+                      f"(average {result['best_average']:.3f}); wrote {out}/sweep.csv, sweep.png, sweep.json")  # fmt: skip
+        return
+    out = output_dir or (path / "eval" if path.is_dir() else Path("eval") / model.replace("/", "__"))
+    loaded, tokenizer = load_model(model)
+    generator = None
+    if backend == "vllm":
+        from ..evaluation.generation import VLLMGenerator
+
+        generator = VLLMGenerator(model, tokenizer)
+    elif backend != "hf":
+        raise OneShotError(f"unknown --backend {backend!r}; choose hf or vllm")
+    summary = evaluate(loaded, tokenizer, specs, config, out, generator=generator)
+    console.print(_table(summary, f"{model}"))
+    console.print(f"samples and summary in {out}")
+
+
+@app.command("compare")
+def compare_command(
+    eval_dirs: Annotated[list[Path], typer.Argument(help="Output dirs of `oneshot eval` (e.g. base and RL).")],
+    k: Annotated[str, typer.Option(help="k values: 1..256 or a comma list.")] = "1..256",
+    output: Annotated[Path, typer.Option(help="PNG to write.")] = Path("pass_at_k.png"),
+) -> None:
+    """Plot pass@k curves of two or more evaluated models on one chart per benchmark."""
+    from ..evaluation.report import compare, parse_ks
+
+    if len(eval_dirs) < 2:
+        raise OneShotError("compare needs at least two eval dirs")
+    curves = compare(eval_dirs, parse_ks(k), output)
+    for label, per_bench in curves.items():
+        for bench, points in per_bench.items():
+            console.print(f"{label:>24} {bench:>14}  " + "  ".join(f"@{k}:{v:.3f}" for k, v in points.items()))
+    console.print(f"wrote {output}")

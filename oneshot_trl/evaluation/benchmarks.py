@@ -1,0 +1,67 @@
+"""The paper's six benchmarks and their protocol (the Qwen2.5-Math harness the authors used).
+
+MATH500, Minerva Math and OlympiadBench: greedy. AIME24, AIME25 and AMC23: avg@8 at temperature 0.6, top-p 1.
+All: 3072 new tokens, the Qwen2.5-Math CoT prompt, stop on the chat end and end-of-text tokens.
+``--data-dir`` reads local ``eval_<name>.jsonl`` files instead of the Hub.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..data import load_problems
+from ..errors import OneShotError
+
+
+@dataclass(frozen=True)
+class BenchmarkSpec:
+    name: str
+    hub_id: str
+    split: str
+    problem_key: str
+    answer_key: str
+    n: int  # samples per problem in the paper's protocol
+    temperature: float
+    top_p: float = 1.0
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0.0
+
+
+BENCHMARKS: dict[str, BenchmarkSpec] = {
+    spec.name: spec
+    for spec in (
+        BenchmarkSpec("math500", "HuggingFaceH4/MATH-500", "test", "problem", "answer", 1, 0.0),
+        BenchmarkSpec("aime24", "HuggingFaceH4/aime_2024", "train", "problem", "answer", 8, 0.6),
+        BenchmarkSpec("aime25", "math-ai/aime25", "test", "problem", "answer", 8, 0.6),
+        BenchmarkSpec("amc23", "math-ai/amc23", "test", "question", "answer", 8, 0.6),
+        BenchmarkSpec("minerva_math", "math-ai/minervamath", "test", "question", "answer", 1, 0.0),
+        BenchmarkSpec("olympiadbench", "math-ai/olympiadbench", "test", "question", "final_answer", 1, 0.0),
+    )
+}
+MAX_TOKENS = 3072
+
+
+def parse_benchmarks(spec: str) -> list[BenchmarkSpec]:
+    names = [s.strip() for s in spec.split(",") if s.strip()]
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown or not names:
+        shown = ", ".join(unknown) if unknown else repr(spec)
+        raise OneShotError(f"unknown benchmark(s) {shown}; choose from {', '.join(BENCHMARKS)}")
+    return [BENCHMARKS[n] for n in names]
+
+
+def load_benchmark(spec: BenchmarkSpec, data_dir: str | Path | None = None, limit: int | None = None):
+    """The benchmark's problems (columns problem, answer, index), from ``data_dir`` or the Hub."""
+    if data_dir is not None:
+        path = Path(data_dir) / f"eval_{spec.name}.jsonl"
+        if not path.exists():
+            raise OneShotError(f"{path} not found: --data-dir must hold eval_<benchmark>.jsonl files")
+        problems = load_problems(str(path))
+    else:
+        problems = load_problems(spec.hub_id, problem_key=spec.problem_key, answer_key=spec.answer_key, split=spec.split)
+    if limit is not None:
+        problems = problems.select(range(min(limit, len(problems))))
+    return problems

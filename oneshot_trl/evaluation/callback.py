@@ -1,0 +1,39 @@
+"""In-training validation: the evaluator as a ``TrainerCallback`` (``oneshot train --eval-every N``).
+
+Runs on the main process every N optimizer steps with the live policy, greedy, and puts ``eval/<bench>/accuracy``
+(and ``eval/average``) into that step's log row, so ``metrics.jsonl`` and ``report_to`` both get them.
+"""
+
+from __future__ import annotations
+
+from transformers import TrainerCallback
+
+from .benchmarks import parse_benchmarks
+from .evaluator import EvalConfig, evaluate
+
+
+class EvalCallback(TrainerCallback):
+    def __init__(self, every: int, benchmarks: str, limit: int | None, data_dir: str | None, max_tokens: int,
+                 tokenizer) -> None:  # fmt: skip
+        self.every, self.specs, self.tokenizer = every, parse_benchmarks(benchmarks), tokenizer
+        # In-training checks are greedy by design: cheap and comparable from step to step.
+        self.config = EvalConfig(n=1, temperature=0.0, max_tokens=max_tokens, ks=[1], limit=limit, data_dir=data_dir)
+        self.pending: dict[str, float] = {}
+
+    def on_step_end(self, args, state, control, model=None, **kwargs):
+        if self.every <= 0 or state.global_step % self.every or not state.is_world_process_zero or model is None:
+            return
+        was_training = model.training
+        model.eval()
+        try:
+            summary = evaluate(model, self.tokenizer, self.specs, self.config)
+        finally:
+            model.train(was_training)
+        self.pending = {f"eval/{name}/accuracy": b["accuracy"] for name, b in summary["benchmarks"].items()}
+        self.pending["eval/average"] = summary["average"]
+        control.should_log = True
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if self.pending and logs is not None:
+            logs.update(self.pending)
+            self.pending = {}

@@ -1,0 +1,145 @@
+"""``evaluate``: one model on a set of benchmarks, resumable; ``sweep``: every checkpoint of a run."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import OneShotError
+from ..prompts import TEMPLATES, render_prompt
+from ..rewards import extract_answer, is_equivalent
+from ..rewards.reward import gold_is_gradable
+from .benchmarks import MAX_TOKENS, BenchmarkSpec, load_benchmark
+from .metrics import summarize
+
+SAMPLES_FILE = "samples.jsonl"
+SUMMARY_FILE = "summary.json"
+
+
+@dataclass
+class EvalConfig:
+    """How to evaluate. ``None`` fields take each benchmark's paper protocol."""
+
+    n: int | None = field(default=None, metadata={"help": "Samples per problem (default: the paper's, 1 or 8)."})
+    temperature: float | None = field(default=None, metadata={"help": "Sampling temperature (default: the paper's)."})
+    top_p: float | None = field(default=None, metadata={"help": "Top-p (default: 1.0)."})
+    max_tokens: int = field(default=MAX_TOKENS, metadata={"help": "New tokens per completion."})
+    ks: list[int] = field(default_factory=lambda: [1, 8, 64], metadata={"help": "pass@k for every k <= n."})
+    prompt: str = field(default="qwen25-math-cot", metadata={"help": "qwen25-math-cot (the paper's eval) or train."})
+    limit: int | None = field(default=None, metadata={"help": "Evaluate only the first N problems."})
+    data_dir: str | None = field(default=None, metadata={"help": "Folder of local eval_<name>.jsonl files."})
+    seed: int = field(default=0, metadata={"help": "Base seed; each (sample, chunk of problems) has its own."})
+    think: bool = field(default=False, metadata={"help": "Grade only the text after </think>."})
+    batch_size: int = field(default=16, metadata={"help": "HF generation batch size."})
+
+    def protocol(self, spec: BenchmarkSpec) -> dict:
+        temperature = spec.temperature if self.temperature is None else self.temperature
+        n = self.n if self.n is not None else spec.n
+        if temperature == 0 and n > 1:
+            raise OneShotError(f"{spec.name}: {n} samples at temperature 0 would all be the same; pass --temperature")
+        return {"n": n, "temperature": temperature, "top_p": spec.top_p if self.top_p is None else self.top_p,
+                "max_tokens": self.max_tokens, "prompt": self.prompt}  # fmt: skip
+
+
+def _done(path: Path) -> dict[tuple, dict]:
+    """Samples already written. A partial last line (a killed run) is cut off the file, so that appending
+    resumes on a line boundary."""
+    done = {}
+    if path.exists():
+        complete = 0
+        with path.open("rb") as f:
+            for line in f:
+                if not line.endswith(b"\n"):
+                    break
+                complete += len(line)
+                r = json.loads(line)
+                done[(r["benchmark"], r["id"], r["sample"])] = r
+        if complete < path.stat().st_size:
+            with path.open("r+b") as f:
+                f.truncate(complete)
+    return done
+
+
+def evaluate(model: Any, tokenizer: Any, benchmarks: list[BenchmarkSpec], config: EvalConfig,
+             output_dir: str | Path | None = None, generator: Any = None, quiet: bool = True) -> dict:  # fmt: skip
+    """Generate, grade and summarise. With ``output_dir``, samples are appended to ``samples.jsonl`` as they
+    are made, and a rerun generates only what is missing."""
+    from .generation import HFGenerator
+
+    if config.prompt not in TEMPLATES:
+        raise OneShotError(f"unknown --prompt {config.prompt!r}; choose {', '.join(TEMPLATES)}")
+    out = Path(output_dir) if output_dir else None
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+    samples_path = out / SAMPLES_FILE if out else None
+    done = _done(samples_path) if samples_path else {}
+    generator = generator or HFGenerator(model, tokenizer, batch_size=config.batch_size)
+    summary: dict[str, Any] = {"benchmarks": {}}
+    for spec in benchmarks:
+        protocol = config.protocol(spec)
+        problems = load_benchmark(spec, config.data_dir, config.limit)
+        ids = [str(row.get("id", row["index"])) for row in problems]
+        prompts = [render_prompt(tokenizer, TEMPLATES[config.prompt](row["problem"])) for row in problems]
+        records = []
+        size = config.batch_size
+        for j in range(protocol["n"]):
+            # Fixed chunks over all problems, each seeded by (sample, chunk): a chunk with any missing sample is
+            # regenerated whole and only the missing ones are kept, so a resumed run equals an uninterrupted one.
+            for start in range(0, len(ids), size):
+                chunk = range(start, min(start + size, len(ids)))
+                if all((spec.name, ids[i], j) in done for i in chunk):
+                    continue
+                generated = generator.generate([prompts[i] for i in chunk], sample_index=j,
+                                               temperature=protocol["temperature"], top_p=protocol["top_p"],
+                                               max_tokens=protocol["max_tokens"], seed=config.seed + 7919 * start)  # fmt: skip
+                new = []
+                for i, (text, n_tokens) in zip(chunk, generated):
+                    if (spec.name, ids[i], j) in done:
+                        continue
+                    gold = problems[i]["answer"]
+                    pred = extract_answer(text, think=config.think)
+                    correct = pred is not None and gold_is_gradable(gold) and is_equivalent(pred, gold)
+                    new.append({"benchmark": spec.name, "id": ids[i], "sample": j, "completion": text, "answer": pred,
+                                "gold": gold, "correct": bool(correct), "tokens": n_tokens})  # fmt: skip
+                if samples_path:
+                    with samples_path.open("a") as f:
+                        f.writelines(json.dumps(r) + "\n" for r in new)
+                for r in new:
+                    done[(spec.name, r["id"], j)] = r
+            records += [done[(spec.name, pid, j)] for pid in ids]
+        summary["benchmarks"][spec.name] = {**summarize(records, config.ks), "protocol": protocol}
+    accuracies = [b["accuracy"] for b in summary["benchmarks"].values()]
+    summary["average"] = sum(accuracies) / len(accuracies)
+    summary["config"] = asdict(config)
+    if out:
+        tmp = out / (SUMMARY_FILE + ".tmp")
+        tmp.write_text(json.dumps(summary, indent=2))
+        os.replace(tmp, out / SUMMARY_FILE)
+    return summary
+
+
+def load_model(path: str, dtype: str = "auto"):
+    """A model and tokenizer for evaluation, by Hub id or local path (checkpoints included)."""
+    from transformers import AutoModelForCausalLM
+
+    from ..tiny_model import load_tokenizer
+
+    local = Path(path).expanduser()
+    if path.startswith((".", "/", "~")) and not local.exists():
+        raise OneShotError(f"model path not found: {path}")
+    try:
+        tokenizer = load_tokenizer(path)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    except OSError as e:
+        raise OneShotError(f"could not load model {path!r} ({str(e).splitlines()[0][:160]}); offline, pass a local path") from None
+    model.eval()
+    return model, tokenizer
+
+
+def checkpoints(run_dir: Path) -> list[tuple[int, Path]]:
+    """(step, path) of every checkpoint of a training run, in step order."""
+    return sorted((int(p.name.rsplit("-", 1)[1]), p) for p in run_dir.glob("checkpoint-*")
+                  if p.name.rsplit("-", 1)[1].isdigit())  # fmt: skip

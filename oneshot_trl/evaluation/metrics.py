@@ -1,0 +1,48 @@
+"""Metrics over n samples per problem: avg@n (mean accuracy; greedy accuracy when n=1 at T=0) and the
+unbiased pass@k estimator of Chen et al. (2021), 1 - C(n-c, k) / C(n, k)."""
+
+from __future__ import annotations
+
+import re
+
+REFLECTION_WORDS = re.compile(r"\b(?:rethink|recheck|recalculate|re-check|re-evaluate|reconsider|double-check)\b",
+                              re.IGNORECASE)  # fmt: skip
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Probability that at least one of k samples drawn without replacement from n (c correct) is correct.
+
+    Computed as a product, never as binomials (which overflow floats for n in the hundreds).
+
+    >>> pass_at_k(8, 0, 4), pass_at_k(8, 8, 1), round(pass_at_k(8, 2, 4), 6)
+    (0.0, 1.0, 0.785714)
+    """
+    if not 0 <= c <= n or not 1 <= k <= n:
+        raise ValueError(f"pass@k needs 0 <= c <= n and 1 <= k <= n (n={n}, c={c}, k={k})")
+    if n - c < k:
+        return 1.0
+    prob_all_wrong = 1.0
+    for i in range(n - c + 1, n + 1):
+        prob_all_wrong *= 1.0 - k / i
+    return 1.0 - prob_all_wrong
+
+
+def summarize(records: list[dict], ks: list[int]) -> dict:
+    """Benchmark-level metrics from per-sample records (fields: id, correct, answer, tokens, completion)."""
+    by_problem: dict = {}
+    for r in records:
+        by_problem.setdefault(r["id"], []).append(r)
+    n_min = min(len(v) for v in by_problem.values())
+    summary = {
+        "problems": len(by_problem),
+        "samples_per_problem": n_min,
+        "accuracy": sum(sum(s["correct"] for s in v) / len(v) for v in by_problem.values()) / len(by_problem),
+        "no_answer_rate": sum(r["answer"] is None for r in records) / len(records),
+        "mean_tokens": sum(r["tokens"] for r in records) / len(records),
+        "reflection_rate": sum(bool(REFLECTION_WORDS.search(r["completion"])) for r in records) / len(records),
+    }
+    for k in ks:
+        if k <= n_min:
+            summary[f"pass@{k}"] = sum(pass_at_k(len(v), sum(s["correct"] for s in v), k)
+                                       for v in by_problem.values()) / len(by_problem)  # fmt: skip
+    return summary

@@ -1,0 +1,138 @@
+"""Evaluation: pass@k against exact arithmetic, the paper's protocol, generation, resume, sweeps, compare,
+and in-training validation, through the CLI on the tiny model with the real benchmark files."""
+
+from __future__ import annotations
+
+import csv
+import json
+from fractions import Fraction
+from math import comb
+from pathlib import Path
+
+import pytest
+
+from oneshot_trl.cli import main
+from oneshot_trl.errors import OneShotError
+from oneshot_trl.evaluation import BENCHMARKS, pass_at_k
+from oneshot_trl.evaluation.metrics import summarize
+
+
+def run_cli(argv, capsys=None):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    return info.value.code
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 8, 16, 64, 100, 256])
+def test_pass_at_k_matches_exact_arithmetic(n):
+    for c in range(0, n + 1, max(1, n // 7)):
+        for k in sorted(k for k in {1, 2, n // 2 or 1, n - 1 or 1, n} if k <= n):
+            exact = 1 - Fraction(comb(n - c, k), comb(n, k))
+            assert pass_at_k(n, c, k) == pytest.approx(float(exact), abs=1e-12), (n, c, k)
+
+
+def test_pass_at_k_is_stable_at_large_n_and_rejects_bad_input():
+    assert 0 < pass_at_k(1024, 1, 512) <= 1 and pass_at_k(1024, 1, 512) == pytest.approx(0.5)
+    with pytest.raises(ValueError):
+        pass_at_k(8, 9, 1)
+    with pytest.raises(ValueError):
+        pass_at_k(8, 2, 9)
+
+
+def test_summary_avg_and_pass_at_k():
+    records = [{"id": "a", "correct": c, "answer": "1", "tokens": 10, "completion": "rethink"} for c in (1, 0, 0, 0)]
+    records += [{"id": "b", "correct": c, "answer": None, "tokens": 20, "completion": "x"} for c in (1, 1, 1, 1)]
+    s = summarize(records, [1, 2, 8])
+    assert s["accuracy"] == pytest.approx((0.25 + 1.0) / 2)  # avg@4
+    assert s["pass@1"] == pytest.approx(s["accuracy"])
+    assert s["pass@2"] == pytest.approx((0.5 + 1.0) / 2)
+    assert "pass@8" not in s  # k > n is not reported
+    assert s["no_answer_rate"] == 0.5 and s["mean_tokens"] == 15 and s["reflection_rate"] == 0.5
+
+
+def test_protocol_defaults_are_the_papers():
+    protocol = {name: (s.n, s.temperature, s.top_p) for name, s in BENCHMARKS.items()}
+    assert protocol == {
+        "math500": (1, 0.0, 1.0), "minerva_math": (1, 0.0, 1.0), "olympiadbench": (1, 0.0, 1.0),
+        "aime24": (8, 0.6, 1.0), "aime25": (8, 0.6, 1.0), "amc23": (8, 0.6, 1.0),
+    }  # fmt: skip
+    from oneshot_trl.evaluation.benchmarks import MAX_TOKENS
+    from oneshot_trl.evaluation.evaluator import EvalConfig
+
+    assert MAX_TOKENS == 3072 and EvalConfig().prompt == "qwen25-math-cot"
+    with pytest.raises(OneShotError, match="would all be the same"):
+        EvalConfig(n=4).protocol(BENCHMARKS["math500"])
+
+
+def test_left_padded_batches_generate_what_single_prompts_do(tiny_model):
+    from oneshot_trl.evaluation.evaluator import load_model
+    from oneshot_trl.evaluation.generation import HFGenerator, stop_token_ids
+
+    model, tok = load_model(str(tiny_model))
+    assert stop_token_ids(tok) == [tok.convert_tokens_to_ids("<|im_end|>"), tok.convert_tokens_to_ids("<|endoftext|>")]
+    prompts = ["What is 1+1?", "A much longer prompt: what is 12 + 30 + 7 + 9?", "x"]
+    kwargs = dict(sample_index=0, temperature=0.0, top_p=1.0, max_tokens=6, seed=0)
+    batched = HFGenerator(model, tok, batch_size=3).generate(prompts, **kwargs)
+    single = [HFGenerator(model, tok, batch_size=1).generate([p], **kwargs)[0] for p in prompts]
+    assert batched == single
+    assert tok.padding_side == "right" or tok.padding_side == "left"  # restored, whatever it was
+
+
+def test_eval_cli_on_real_files_writes_samples_and_resumes(tiny_model, shared_data, tmp_path, capsys):
+    out = tmp_path / "eval"
+    argv = ["eval", "--model", str(tiny_model), "--data-dir", str(shared_data), "--benchmarks", "math500,amc23",
+            "--limit", "3", "--max-tokens", "6", "--k", "1,8", "--output-dir", str(out)]  # fmt: skip
+    assert run_cli(argv) == 0
+    samples = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
+    assert len(samples) == 3 * 1 + 3 * 8  # MATH500 greedy, AMC23 avg@8
+    assert set(samples[0]) == {"benchmark", "id", "sample", "completion", "answer", "gold", "correct", "tokens"}
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["benchmarks"]["amc23"]["protocol"] == {"n": 8, "temperature": 0.6, "top_p": 1.0, "max_tokens": 6,
+                                                          "prompt": "qwen25-math-cot"}  # fmt: skip
+    assert "pass@8" in summary["benchmarks"]["amc23"] and "pass@8" not in summary["benchmarks"]["math500"]
+    assert "math500" in capsys.readouterr().out
+    # resume: drop the last 5 samples (as a killed run would), rerun, get exactly them back
+    lines = (out / "samples.jsonl").read_text().splitlines(keepends=True)
+    (out / "samples.jsonl").write_text("".join(lines[:-5]) + lines[-5][:10])  # and a partial line
+    assert run_cli(argv) == 0
+    again = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines() if line.startswith("{\"")
+             and line.endswith("}")]  # fmt: skip
+    keys = [(r["benchmark"], r["id"], r["sample"]) for r in again]
+    assert len(set(keys)) == 27
+    regenerated = {(r["benchmark"], r["id"], r["sample"]): r["completion"] for r in again[-5:]}
+    original = {(r["benchmark"], r["id"], r["sample"]): r["completion"] for r in samples}
+    assert all(original[k] == v for k, v in regenerated.items())  # seeded per sample: the same completions
+
+
+def test_bad_eval_input(tmp_path, capsys, tiny_model):
+    assert run_cli(["eval", "--model", str(tiny_model), "--benchmarks", "gsm8k"]) == 2
+    assert "unknown benchmark(s) gsm8k" in capsys.readouterr().err
+    assert run_cli(["eval", "--model", str(tiny_model), "--data-dir", str(tmp_path), "--benchmarks", "math500"]) == 2
+    assert "eval_math500.jsonl not found" in capsys.readouterr().err
+    assert run_cli(["eval", "--model", str(tiny_model), "--backend", "vllm", "--data-dir", str(tmp_path)]) == 2
+    assert "vLLM" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_sweep_compare_and_in_training_validation(tiny_model, shared_data, tmp_path):
+    run = tmp_path / "run"
+    assert run_cli(["train", "--model", str(tiny_model), "--dataset", str(shared_data / "dsr_sub_1209.jsonl"),
+                    "--recipe", "tiny-cpu", "--example-id", "pi1", "--output-dir", str(run), "--max-steps", "4",
+                    "--save_steps", "2", "--eval-every", "2", "--eval-limit", "2", "--eval-data-dir", str(shared_data),
+                    "--eval_max_tokens", "4"]) == 0  # fmt: skip
+    metrics = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [m["step"] for m in metrics] == [1, 2, 3, 4]  # validation shares the step's row
+    assert [("eval/math500/accuracy" in m) for m in metrics] == [False, True, False, True]
+
+    assert run_cli(["eval", "--model", str(run), "--data-dir", str(shared_data), "--benchmarks", "math500,aime24",
+                    "--limit", "2", "--max-tokens", "4", "--n", "2", "--temperature", "1.0"]) == 0  # fmt: skip
+    rows = list(csv.DictReader((run / "eval" / "sweep.csv").open()))
+    assert [int(r["step"]) for r in rows] == [2, 4]
+    assert {"average", "math500/accuracy", "aime24/accuracy"} <= set(rows[0])
+    assert (run / "eval" / "sweep.png").read_bytes()[:4] == b"\x89PNG"
+    assert json.loads((run / "eval" / "sweep.json").read_text())["best_step"] in (2, 4)
+
+    png = tmp_path / "passk.png"
+    assert run_cli(["eval", "compare", str(run / "eval" / "checkpoint-2"), str(run / "eval" / "checkpoint-4"),
+                    "--k", "1..2", "--output", str(png)]) == 0  # fmt: skip
+    assert png.read_bytes()[:4] == b"\x89PNG"
