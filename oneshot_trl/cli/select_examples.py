@@ -119,9 +119,9 @@ def select_examples(
     table = Table(title=f"{len(ranked)} examples ranked by {method} ({history})")
     for column, justify in (("π", "left"), ("index", "right"), ("score", "right"), ("mean acc", "right"),
                             ("seen", "right")):  # fmt: skip
-        table.add_column(column, justify=justify, no_wrap=True, min_width=max(len(column), 6))
-    table.add_column("answer", max_width=14, overflow="ellipsis", no_wrap=True)
-    table.add_column("problem", max_width=24, overflow="ellipsis", no_wrap=True)
+        table.add_column(column, justify=justify, no_wrap=True)
+    table.add_column("answer", max_width=10, overflow="ellipsis", no_wrap=True)
+    table.add_column("problem", max_width=26, overflow="ellipsis", no_wrap=True)
     for item, answer, problem in _rows_for_table(ranked[:top], problems):
         s = item.stats
         table.add_row(item.pi, str(s.index), f"{item.score:.4f}", f"{s.mean:.3f}", str(s.count), str(answer)[:20],
