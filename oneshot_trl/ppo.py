@@ -11,7 +11,6 @@ The value model is initialised from the policy (``AutoModelForSequenceClassifica
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -239,10 +238,6 @@ def load_checkpoint_state(trainer, checkpoint: str) -> None:
 def checkpoint_progress(checkpoint: str) -> tuple[int, int]:
     state = json.loads((Path(checkpoint) / "trainer_state.json").read_text())
     return int(state["global_step"]), int(state.get("episode", 0))
-
-
-def total_episodes(max_steps: int, rollouts_per_step: int) -> int:
-    return max(1, math.ceil(max_steps)) * rollouts_per_step
 
 
 def build_ppo_trainer(run, args, model, tokenizer, train_rows, callbacks: list, history_path: Path | None,

@@ -15,6 +15,7 @@ from .data import build_full_set, build_training_set, load_problems
 from .errors import OneShotError
 from .examples import parse_example_ids
 from .history import HISTORY_FILE
+from .modeling import load_model_and_tokenizer
 from .prompts import render_prompt, train_messages
 from .records import METRICS_FILE, RUN_FILE, MetricsFileCallback, RichProgressCallback, text_hash, truncate_jsonl, write_run_record
 from .rewards import format_reward, make_math_reward
@@ -51,28 +52,6 @@ def _dtype(run: RunConfig, args: OneShotGRPOConfig):
     if name not in ("bfloat16", "float16", "float32"):
         raise OneShotError(f"unknown --dtype {run.dtype!r}; choose auto, bfloat16, float16 or float32")
     return getattr(torch, name)
-
-
-def _load_model(run: RunConfig):
-    from transformers import AutoModelForCausalLM
-
-    from .tiny_model import load_tokenizer
-
-    local = Path(run.model).expanduser()
-    if run.model.startswith((".", "/", "~")) and not local.exists():
-        raise OneShotError(f"model path not found: {run.model}")
-    try:
-        tokenizer = load_tokenizer(run.model)
-        # Master weights stay float32: a 1e-6 learning rate vanishes in bf16 rounding. Mixed precision comes
-        # from --bf16. The final model is saved in the training dtype (see run_training).
-        model = AutoModelForCausalLM.from_pretrained(run.model, dtype="float32")
-    except OSError as e:
-        raise OneShotError(
-            f"could not load model {run.model!r} ({str(e).splitlines()[0][:160]}); offline, pass a local path"
-        ) from None
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    return model, tokenizer
 
 
 def _training_set(run: RunConfig, tokenizer):
@@ -115,7 +94,9 @@ def run_training(run: RunConfig, args) -> Path:
     _check_output_dir(out, run)
     state = PartialState()
     dtype = _dtype(run, args)
-    model, tokenizer = _load_model(run)
+    # Master weights stay float32: a 1e-6 learning rate vanishes in bf16 rounding. Mixed precision comes
+    # from --bf16; the final model is saved in the training dtype (below).
+    model, tokenizer = load_model_and_tokenizer(run.model, dtype="float32")
     dataset, examples = _training_set(run, tokenizer)
 
     checkpoint = None

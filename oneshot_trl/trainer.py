@@ -13,7 +13,6 @@ renames them or changes their signatures.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 from accelerate.utils import gather_object
 from trl import GRPOTrainer
 
+from .evaluation.metrics import REFLECTION_WORDS
 from .history import HistoryWriter, step_rows
 from .rewards import extract_answer, is_equivalent
 from .rewards.normalize import normalize
@@ -32,8 +32,6 @@ TRL_HOOKS = {
     "_calculate_rewards": ["self", "inputs", "prompts", "completions", "completion_ids_list"],
     "_log_metric": ["self", "name", "value"],
 }
-REFLECTION_WORDS = re.compile(r"\b(?:rethink|recheck|recalculate|re-check|re-evaluate|reconsider|double-check)\b",
-                              re.IGNORECASE)  # fmt: skip
 
 
 def distinct_n(texts: list[str], n: int = 2) -> float:

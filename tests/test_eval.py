@@ -7,7 +7,6 @@ import csv
 import json
 from fractions import Fraction
 from math import comb
-from pathlib import Path
 
 import pytest
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OneShotError
+from ..modeling import load_model_and_tokenizer
 from ..prompts import TEMPLATES, render_prompt
 from ..rewards import extract_answer, is_equivalent
 from ..rewards.reward import gold_is_gradable
@@ -64,7 +65,7 @@ def _done(path: Path) -> dict[tuple, dict]:
 
 
 def evaluate(model: Any, tokenizer: Any, benchmarks: list[BenchmarkSpec], config: EvalConfig,
-             output_dir: str | Path | None = None, generator: Any = None, quiet: bool = True) -> dict:  # fmt: skip
+             output_dir: str | Path | None = None, generator: Any = None) -> dict:  # fmt: skip
     """Generate, grade and summarise. With ``output_dir``, samples are appended to ``samples.jsonl`` as they
     are made, and a rerun generates only what is missing."""
     from .generation import HFGenerator
@@ -122,19 +123,8 @@ def evaluate(model: Any, tokenizer: Any, benchmarks: list[BenchmarkSpec], config
 
 
 def load_model(path: str, dtype: str = "auto"):
-    """A model and tokenizer for evaluation, by Hub id or local path (checkpoints included)."""
-    from transformers import AutoModelForCausalLM
-
-    from ..tiny_model import load_tokenizer
-
-    local = Path(path).expanduser()
-    if path.startswith((".", "/", "~")) and not local.exists():
-        raise OneShotError(f"model path not found: {path}")
-    try:
-        tokenizer = load_tokenizer(path)
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
-    except OSError as e:
-        raise OneShotError(f"could not load model {path!r} ({str(e).splitlines()[0][:160]}); offline, pass a local path") from None
+    """A model (in eval mode) and tokenizer for evaluation, by Hub id or local path (checkpoints included)."""
+    model, tokenizer = load_model_and_tokenizer(path, dtype=dtype)
     model.eval()
     return model, tokenizer
 
