@@ -10,6 +10,26 @@ import typer
 app = typer.Typer(help="Build local models for offline runs.", no_args_is_help=True)
 
 
+@app.command("build")
+def build_testbed(
+    cache: Annotated[Path, typer.Option(help="Cache folder; the model lands in <cache>/<recipe hash>.")] = Path(".cache/testbed"),
+    dev_target: Annotated[float, typer.Option(help="Stop SFT at this greedy dev accuracy.")] = 0.6,
+    max_steps: Annotated[int, typer.Option(help="SFT step limit.")] = 1500,
+    seed: Annotated[int, typer.Option(help="Seed of initialisation and SFT.")] = 0,
+) -> None:
+    """Build (or reuse) the testbed base model: a tiny Qwen2 SFT-trained to partial competence on column
+    addition with planted habits (slipped columns, skipped carries, unboxed answers)."""
+    import json
+
+    from ..testbed.build import RECIPE_FILE, TestbedRecipe, build
+
+    path = build(TestbedRecipe(dev_target=dev_target, max_steps=max_steps, seed=seed), cache=cache, log=typer.echo)
+    info = json.loads((path / RECIPE_FILE).read_text())
+    last = info["dev_history"][-1]["dev_accuracy"] if info["dev_history"] else float("nan")
+    typer.echo(f"testbed model in {path} (SFT steps {info['sft_steps']}, dev greedy accuracy {last:.3f}, "
+               f"built in {info['build_seconds']} s); RL problems: {path / 'rl.jsonl'}")
+
+
 @app.command("tiny")
 def tiny(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the model and tokenizer to.")],

@@ -1,0 +1,59 @@
+"""The offline testbed: the task generator and the grader agree, the char tokenizer round-trips, and a
+miniature build runs the real SFT path to a loadable, cached model."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from oneshot_trl.rewards import extract_answer, is_equivalent
+from oneshot_trl.testbed import Habits, TestbedRecipe, build, build_char_tokenizer, make_split, worked_solution
+
+
+def test_generator_and_grader_agree_on_every_answer():
+    for split in ("sft", "rl", "dev", "heldout"):
+        for row in make_split(split, 500, digits=(1, 5)):
+            assert int(row["answer"]) == eval(row["problem"][len("What is "):-1])  # noqa: S307 - our own text
+            assert is_equivalent(extract_answer(row["solution"]), row["answer"]), row
+
+
+def test_habits_plant_what_they_say():
+    rng = random.Random(0)
+    results = [worked_solution(4821, 937, rng, Habits(slip=1.0)) for _ in range(50)]
+    assert all(total != 5758 for _, total in results)  # a slipped column always moves the sum
+    unboxed = [worked_solution(12, 30, rng, Habits(unboxed=1.0))[0] for _ in range(10)]
+    assert all(extract_answer(s) is None and s.endswith("The sum is 42.") for s in unboxed)
+    mixed = make_split("sft", 2000, habits=Habits(slip=0.3, unboxed=0.3))
+    right = sum(bool(extract_answer(r["solution"])) and is_equivalent(extract_answer(r["solution"]), r["answer"])
+                for r in mixed) / len(mixed)  # fmt: skip
+    assert 0.43 < right < 0.55  # about 0.7 x 0.7
+
+
+def test_splits_are_fixed_and_disjoint_in_seed():
+    assert make_split("rl", 20) == make_split("rl", 20)
+    assert make_split("rl", 20) != make_split("heldout", 20)
+
+
+def test_char_tokenizer_round_trips_and_keeps_digits_apart():
+    tok = build_char_tokenizer()
+    text = "What is 62 + 58?\n2+8=10 c1\nThe sum is \\boxed{120}."
+    ids = tok(text, add_special_tokens=False)["input_ids"]
+    assert len(ids) == len(text) and tok.decode(ids) == text
+    assert tok.convert_tokens_to_ids("<|im_end|>") == tok.eos_token_id
+
+
+@pytest.mark.slow
+def test_miniature_build_is_cached_and_loadable(tmp_path):
+    recipe = TestbedRecipe(sft_examples=64, rl_examples=8, dev_examples=8, heldout_examples=8, hidden_size=32,
+                           layers=1, max_steps=6, eval_every=3, batch_size=8, dev_target=1.1)  # fmt: skip
+    path = build(recipe, cache=tmp_path, log=lambda *_: None)
+    info = json.loads((path / "testbed.json").read_text())
+    assert info["sft_steps"] == 6 and [h["step"] for h in info["dev_history"]] == [3, 6]
+    assert path.name == recipe.key() and build(recipe, cache=tmp_path) == path  # reused, not rebuilt
+    from oneshot_trl.modeling import load_model_and_tokenizer
+
+    model, tok = load_model_and_tokenizer(str(path))
+    assert tok("12+3", add_special_tokens=False)["input_ids"] == build_char_tokenizer()("12+3", add_special_tokens=False)["input_ids"]
+    assert len((path / "rl.jsonl").read_text().splitlines()) == 8
