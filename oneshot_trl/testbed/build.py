@@ -76,6 +76,7 @@ def build(recipe: TestbedRecipe = TestbedRecipe(), cache: Path = CACHE, log=prin
     import torch
     from datasets import Dataset
     from transformers import GenerationConfig, Qwen2Config, Qwen2ForCausalLM, TrainerCallback
+    from transformers.trainer_callback import PrinterCallback
     from trl import SFTConfig, SFTTrainer
 
     from ..evaluation import BenchmarkSpec, EvalConfig, evaluate
@@ -130,6 +131,7 @@ def build(recipe: TestbedRecipe = TestbedRecipe(), cache: Path = CACHE, log=prin
     )  # fmt: skip
     trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(_conversations(splits["sft"])),
                          processing_class=tokenizer, callbacks=[StopAtDevTarget()])  # fmt: skip
+    trainer.remove_callback(PrinterCallback)  # progress is the dev-accuracy lines above
     trainer.train()
     model.save_pretrained(work)
     tokenizer.save_pretrained(work)
