@@ -258,3 +258,19 @@ def test_pg_coef_scales_only_the_policy_term(tiny_model, tmp_path):
     assert _loss(zero) == 0.0
     _, entropy_only = _trainers(tiny_model, tmp_path, pg_coef=0.0, entropy_coef=0.1)
     assert _loss(entropy_only) < 0  # only -coef * entropy remains
+
+
+def test_recipe_then_yaml_then_flags(tmp_path):
+    from oneshot_trl.config import resolve
+
+    config = tmp_path / "run.yaml"
+    config.write_text("learning_rate: 0.5\ntemperature: 0.3\nbeta: 0.2\ntop_p: 0.9\n")
+    run, args = resolve("tiny-cpu", config, {"temperature": 0.7}, extra_args=["--beta", "0.05"])
+    assert args.learning_rate == 0.5  # YAML over the recipe (1e-4)
+    assert args.temperature == 0.7  # flag over YAML
+    assert args.beta == 0.05  # a passthrough GRPOConfig flag over YAML
+    assert args.top_p == 0.9 and args.max_completion_length == 16  # YAML-only and recipe-only values survive
+    assert run.prompts_per_step == 4 and args.gradient_accumulation_steps == 4  # 16 rollouts / (1 x 4)
+    _, paper = resolve(None, overrides={"bf16": False})
+    assert (paper.learning_rate, paper.beta, paper.entropy_coef, paper.temperature, paper.max_completion_length,
+            paper.loss_type, paper.save_steps, paper.max_steps) == (1e-6, 0.001, 0.001, 0.6, 3072, "dapo", 20, 2000)  # fmt: skip
