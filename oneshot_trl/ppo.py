@@ -24,8 +24,7 @@ from transformers import TrainerCallback
 
 from .errors import OneShotError
 from .history import HistoryWriter, step_rows
-from .rewards import extract_answer, format_reward, is_equivalent
-from .rewards.reward import gold_is_gradable
+from .rewards import format_reward, grade_answer
 
 VALUE_FILE = "value_model.safetensors"
 TRL_PPO_HINT = "--algo ppo needs TRL 1.12.x, the last series with PPOTrainer: pip install 'trl>=1.12,<1.13'"
@@ -110,9 +109,7 @@ class VerifiableRewardModel(nn.Module):
         for ids, mask in zip(input_ids.tolist(), attention_mask.tolist()):
             meta, response_ids = self._match([t for t, m in zip(ids, mask) if m])
             text = self.tokenizer.decode(response_ids, skip_special_tokens=True)
-            pred = extract_answer(text, think=self.think)
-            gold = meta["answer"]
-            correct = pred is not None and gold_is_gradable(gold) and is_equivalent(pred, gold, timeout=self.timeout)
+            pred, correct = grade_answer(text, meta["answer"], think=self.think, timeout=self.timeout)
             if self.reward == "format":
                 scores.append(format_reward([text])[0])
             else:

@@ -22,9 +22,9 @@ from trl import GRPOTrainer
 
 from .evaluation.metrics import REFLECTION_WORDS
 from .history import HistoryWriter, step_rows
-from .rewards import extract_answer, is_equivalent
+from .rewards import grade_answer
 from .rewards.normalize import normalize
-from .rewards.reward import completion_text, gold_is_gradable
+from .rewards.reward import completion_text
 
 #: private GRPOTrainer methods overridden or called here, with the parameters this module relies on.
 TRL_HOOKS = {
@@ -73,9 +73,7 @@ class OneShotGRPOTrainer(GRPOTrainer):
         local = []
         for example, completion, ids in zip(inputs, completions, completion_ids_list, strict=True):
             text = completion_text(completion)
-            pred = extract_answer(text, think=think)
-            gold = example.get("answer", "")
-            correct = pred is not None and gold_is_gradable(gold) and is_equivalent(pred, gold, timeout=timeout)
+            pred, correct = grade_answer(text, example.get("answer", ""), think=think, timeout=timeout)
             local.append({
                 "index": int(example.get("index", -1)), "example_id": example.get("example_id", ""),
                 "correct": correct, "answer": normalize(pred).text if pred is not None else None,

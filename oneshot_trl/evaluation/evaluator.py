@@ -11,8 +11,7 @@ from typing import Any
 from ..errors import OneShotError
 from ..modeling import load_model_and_tokenizer
 from ..prompts import TEMPLATES, render_prompt
-from ..rewards import extract_answer, is_equivalent
-from ..rewards.reward import gold_is_gradable
+from ..rewards import grade_answer
 from .benchmarks import MAX_TOKENS, BenchmarkSpec, load_benchmark
 from .metrics import summarize
 
@@ -101,8 +100,7 @@ def evaluate(model: Any, tokenizer: Any, benchmarks: list[BenchmarkSpec], config
                     if (spec.name, ids[i], j) in done:
                         continue
                     gold = problems[i]["answer"]
-                    pred = extract_answer(text, think=config.think)
-                    correct = pred is not None and gold_is_gradable(gold) and is_equivalent(pred, gold)
+                    pred, correct = grade_answer(text, gold, think=config.think)
                     new.append({"benchmark": spec.name, "id": ids[i], "sample": j, "completion": text, "answer": pred,
                                 "gold": gold, "correct": bool(correct), "tokens": n_tokens})  # fmt: skip
                 if samples_path:

@@ -5,6 +5,7 @@ Imports neither torch nor TRL, so users can ``from oneshot_trl.rewards import ma
 
 from .extract import extract_answer, extract_boxed
 from .grade import is_equivalent
-from .reward import format_reward, make_math_reward, math_reward
+from .reward import format_reward, grade_answer, make_math_reward, math_reward
 
-__all__ = ["extract_boxed", "extract_answer", "is_equivalent", "math_reward", "make_math_reward", "format_reward"]
+__all__ = ["extract_boxed", "extract_answer", "is_equivalent", "math_reward", "make_math_reward", "format_reward",
+           "grade_answer"]

@@ -37,6 +37,16 @@ def gold_is_gradable(gold: Any) -> bool:
     return text.count("{") == text.count("}") and bool(normalize(gold).text)
 
 
+def grade_answer(text: str, gold: str, *, think: bool = False, timeout: float = 1.0) -> tuple[str | None, bool]:
+    r"""The answer extracted from a completion's text, and whether it is correct (False for ungradable golds).
+
+    >>> grade_answer(r"so \boxed{\dfrac{64}{5}}", "12.8"), grade_answer("no box", "12.8")
+    (('\\dfrac{64}{5}', True), (None, False))
+    """
+    pred = extract_answer(text, think=think)
+    return pred, pred is not None and gold_is_gradable(gold) and is_equivalent(pred, gold, timeout=timeout)
+
+
 def make_math_reward(*, think: bool = False, timeout: float = 1.0, name: str = "math_reward") -> RewardFunc:
     """Build a 0/1 verifiable-math reward for TRL.
 
