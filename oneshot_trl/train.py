@@ -1,8 +1,8 @@
 """``run_training``: one call from resolved configs to a trained model and its records.
 
-Order: check the output dir → derive the batch layout → tokenizer → problems → training set → reward →
-model (and LoRA) → trainer → (resume) → train → save. Every user error surfaces before any file of an
-existing run is touched.
+Order: check the request and the output dir → model and tokenizer → training set → records (clear, cut back
+or start) → trainer (GRPO or PPO) → train → save. Every user error surfaces before any file of an existing
+run is touched.
 """
 
 from __future__ import annotations
@@ -54,12 +54,16 @@ def _dtype(run: RunConfig, args: OneShotGRPOConfig):
     return getattr(torch, name)
 
 
+def _prompt_tokens(tokenizer, problem: str) -> int:
+    return len(tokenizer(render_prompt(tokenizer, train_messages(problem)))["input_ids"])
+
+
 def _training_set(run: RunConfig, tokenizer):
     problems = load_problems(run.dataset, problem_key=run.problem_key, answer_key=run.answer_key, split=run.split)
     if run.example_id:
         refs = parse_example_ids(run.example_id, len(problems))
         for ref in refs:
-            n_tokens = len(tokenizer(render_prompt(tokenizer, train_messages(problems[ref.index]["problem"])))["input_ids"])
+            n_tokens = _prompt_tokens(tokenizer, problems[ref.index]["problem"])
             if n_tokens > run.max_prompt_length:
                 raise OneShotError(
                     f"example {ref.label}'s prompt has {n_tokens} tokens, over --max-prompt-length {run.max_prompt_length}"
@@ -69,7 +73,7 @@ def _training_set(run: RunConfig, tokenizer):
                      "problem_sha256": text_hash(problems[r.index]["problem"])} for r in refs]  # fmt: skip
     else:
         dataset = build_full_set(problems, tokenizer=tokenizer)
-        lengths = [len(tokenizer(render_prompt(tokenizer, train_messages(p)))["input_ids"]) for p in problems["problem"]]
+        lengths = [_prompt_tokens(tokenizer, p) for p in problems["problem"]]
         keep = [i for i, n in enumerate(lengths) if n <= run.max_prompt_length]
         dataset = dataset.select(keep)
         examples = [{"id": "full-set", "rows": len(dataset), "dropped_overlong": len(problems) - len(keep)}]
@@ -92,12 +96,21 @@ def run_training(run: RunConfig, args) -> Path:
 
     out = Path(args.output_dir)
     _check_output_dir(out, run)
+    if run.algo == "ppo" and run.lora_r > 0:
+        raise OneShotError("--lora-r is supported with --algo grpo only (TRL's PPO adapters share no value head)")
     state = PartialState()
     dtype = _dtype(run, args)
     # Master weights stay float32: a 1e-6 learning rate vanishes in bf16 rounding. Mixed precision comes
     # from --bf16; the final model is saved in the training dtype (below).
     model, tokenizer = load_model_and_tokenizer(run.model, dtype="float32")
     dataset, examples = _training_set(run, tokenizer)
+    callbacks = [MetricsFileCallback(out / METRICS_FILE), RichProgressCallback()]
+    validation = None
+    if run.eval_every > 0:  # built here: an unknown benchmark fails before any file is touched
+        from .evaluation.callback import EvalCallback
+
+        validation = EvalCallback(run.eval_every, run.eval_benchmarks, run.eval_limit, run.eval_data_dir,
+                                  run.eval_max_tokens, tokenizer)  # fmt: skip
 
     checkpoint = None
     if state.is_main_process:
@@ -112,25 +125,16 @@ def run_training(run: RunConfig, args) -> Path:
     state.wait_for_everyone()
     if run.resume and checkpoint is None:
         checkpoint = get_last_checkpoint(str(out))
-    callbacks = [MetricsFileCallback(out / METRICS_FILE), RichProgressCallback()]
-    validation = None
-    if run.eval_every > 0:
-        from .evaluation.callback import EvalCallback
-
-        validation = EvalCallback(run.eval_every, run.eval_benchmarks, run.eval_limit, run.eval_data_dir,
-                                  run.eval_max_tokens, tokenizer)  # fmt: skip
-
     if run.algo == "ppo":
         trainer = _ppo_trainer(run, args, model, tokenizer, dataset, callbacks, out, checkpoint)
-        trainer.remove_callback(PrinterCallback)
-        if validation:  # first, so report_to integrations see the eval metrics it adds to the log row
-            trainer.callback_handler.callbacks.insert(0, validation)
-        trainer.train()
     else:
         trainer = _grpo_trainer(run, args, model, tokenizer, dataset, callbacks, out)
-        trainer.remove_callback(PrinterCallback)  # metrics.jsonl and the rich bar replace its raw dict prints
-        if validation:  # first, so report_to integrations see the eval metrics it adds to the log row
-            trainer.callback_handler.callbacks.insert(0, validation)
+    trainer.remove_callback(PrinterCallback)  # metrics.jsonl and the rich bar replace its raw dict prints
+    if validation:  # first, so report_to integrations see the eval metrics it adds to the log row
+        trainer.callback_handler.callbacks.insert(0, validation)
+    if run.algo == "ppo":
+        trainer.train()  # TRL's PPO resumes through _ppo_trainer (it has no resume_from_checkpoint)
+    else:
         trainer.train(resume_from_checkpoint=checkpoint)
     # Save in the dtype the model trained in, weights and config alike: the paper found an fp32 save of a
     # bf16-trained model moved benchmark scores by points. Checkpoints keep float32 master weights to resume.
@@ -174,18 +178,14 @@ def _grpo_trainer(run, args, model, tokenizer, dataset, callbacks, out):
 
 
 def _ppo_trainer(run, args, model, tokenizer, dataset, callbacks, out, checkpoint):
-    from accelerate import PartialState
-
     from .ppo import build_ppo_trainer, checkpoint_progress, load_checkpoint_state
 
-    if run.lora_r > 0:
-        raise OneShotError("--lora-r is supported with --algo grpo only (TRL's PPO adapters share no value head)")
     steps_done, episodes_done = checkpoint_progress(checkpoint) if checkpoint else (0, 0)
     rollouts = run.prompts_per_step * args.num_generations
     if steps_done:
         args.total_episodes = max(args.total_episodes - steps_done * rollouts, rollouts)
-    history = out / HISTORY_FILE if PartialState().is_main_process else None
-    trainer = build_ppo_trainer(run, args, model, tokenizer, dataset, callbacks, history, steps_done, episodes_done)
+    trainer = build_ppo_trainer(run, args, model, tokenizer, dataset, callbacks, out / HISTORY_FILE, steps_done,
+                                episodes_done)  # fmt: skip
     if checkpoint:
         load_checkpoint_state(trainer, checkpoint)
     return trainer

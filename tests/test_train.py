@@ -274,3 +274,18 @@ def test_recipe_then_yaml_then_flags(tmp_path):
     _, paper = resolve(None, overrides={"bf16": False})
     assert (paper.learning_rate, paper.beta, paper.entropy_coef, paper.temperature, paper.max_completion_length,
             paper.loss_type, paper.save_steps, paper.max_steps) == (1e-6, 0.001, 0.001, 0.6, 3072, "dapo", 20, 2000)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--algo", "ppo", "--recipe", "ppo-tiny-cpu", "--lora-r", "4"], "--lora-r is supported with --algo grpo only"),
+        (["--eval-every", "1", "--eval-benchmarks", "gsm8k"], "unknown benchmark(s) gsm8k"),
+    ],
+)
+def test_errors_with_overwrite_leave_the_existing_run(tmp_path, tiny_model, dsr, capsys, extra, message):
+    out = train(tmp_path, tiny_model, dsr, "--example-id", "pi1", "--max-steps", "1")
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    train(tmp_path, tiny_model, dsr, "--example-id", "pi1", "--max-steps", "1", "--overwrite", *extra, expect=2)
+    assert message in capsys.readouterr().err
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
