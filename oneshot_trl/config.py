@@ -59,6 +59,11 @@ class RunConfig:
     problem_key: str = field(default="problem", metadata={"help": "Column holding the problem text."})
     answer_key: str = field(default="answer", metadata={"help": "Column holding the gold answer."})
     split: str = field(default="train", metadata={"help": "Split of a Hub dataset."})
+    prompt: str = field(
+        default="train",
+        metadata={"help": "Prompt template: train (the paper's: the problem, then its step-by-step and boxed-answer "
+                  "instruction), bare (the problem alone) or qwen25-math-cot. In-training validation uses it too."},
+    )  # fmt: skip
     prompts_per_step: int = field(
         default=128,
         metadata={"help": "Prompts per optimizer step, each its own group of num_generations completions. In 1-shot "
@@ -164,7 +169,7 @@ def _pre_parse(argv: list[str], defaults: dict[str, Any]):
     import argparse
 
     base = {f.name: f.default for cls in (RunConfig, OneShotGRPOConfig) for f in fields(cls)}
-    layout = argparse.ArgumentParser(add_help=False)
+    layout = argparse.ArgumentParser(add_help=False, allow_abbrev=False)  # --prompt is not --prompts_per_step
     layout.add_argument("--algo", default=defaults.get("algo", "grpo"))
     for name in ("prompts_per_step", "num_generations", "per_device_train_batch_size", "max_steps"):
         layout.add_argument(f"--{name}", type=int, default=base[name])

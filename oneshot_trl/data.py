@@ -15,7 +15,7 @@ from datasets import Dataset
 
 from .errors import OneShotError
 from .examples import ExampleRef
-from .prompts import TRAIN_SUFFIX, fallback_text, has_chat_template, train_messages
+from .prompts import TEMPLATES, TRAIN_SUFFIX, fallback_text, has_chat_template
 
 #: The paper's DSR-sub (1209 problems, index order 0..1208) as the authors publish it. The file is in
 #: verl's layout; ``load_problems`` recognises that layout and maps it to problem/answer/index.
@@ -150,10 +150,17 @@ def load_problems(
     return ds
 
 
-def prompt_for(tokenizer: Any | None, problem: str) -> Any:
+def prompt_messages(problem: str, template: str = "train"):
+    """The conversation of a prompt template (``prompts.TEMPLATES``), refusing unknown names in one line."""
+    if template not in TEMPLATES:
+        raise OneShotError(f"unknown prompt template {template!r}; choose {', '.join(TEMPLATES)}")
+    return TEMPLATES[template](problem)
+
+
+def prompt_for(tokenizer: Any | None, problem: str, template: str = "train") -> Any:
     """The training prompt column value: conversational when the tokenizer has a chat template (TRL then
     applies it), else the plain-text fallback string."""
-    messages = train_messages(problem)
+    messages = prompt_messages(problem, template)
     if tokenizer is None or has_chat_template(tokenizer):
         return messages
     return fallback_text(messages)
@@ -165,6 +172,7 @@ def build_training_set(
     *,
     copies: int = 128,
     tokenizer: Any | None = None,
+    template: str = "train",
 ) -> Dataset:
     """Copy the chosen example(s) into ``copies`` rows, split evenly in a fixed interleaved order.
 
@@ -184,16 +192,16 @@ def build_training_set(
             raise OneShotError(f"example {ref.label} is row {ref.index}, but the dataset has {len(problems)} rows")
         row = problems[ref.index]
         chosen.append(
-            {"prompt": prompt_for(tokenizer, row["problem"]), "answer": row["answer"], "index": ref.index,
+            {"prompt": prompt_for(tokenizer, row["problem"], template), "answer": row["answer"], "index": ref.index,
              "example_id": ref.label}
         )  # fmt: skip
     rows = [chosen[i % len(chosen)] for i in range(copies)]
     return Dataset.from_list(rows)
 
 
-def build_full_set(problems: Dataset, *, tokenizer: Any | None = None) -> Dataset:
+def build_full_set(problems: Dataset, *, tokenizer: Any | None = None, template: str = "train") -> Dataset:
     """Every problem once (the full-set baseline and the run that records histories)."""
     return problems.map(
-        lambda row: {"prompt": prompt_for(tokenizer, row["problem"]), "example_id": f"idx{row['index']}"},
+        lambda row: {"prompt": prompt_for(tokenizer, row["problem"], template), "example_id": f"idx{row['index']}"},
         remove_columns=[c for c in problems.column_names if c not in ("answer", "index")],
     )

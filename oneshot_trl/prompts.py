@@ -3,7 +3,8 @@
 Training (the authors' files): the problem followed by ``TRAIN_SUFFIX``, as one user turn that goes
 through the model's chat template. Evaluation (the Qwen2.5-Math harness, ``qwen25-math-cot``): a
 system turn asking for step-by-step reasoning and a boxed answer, then the problem as the user turn.
-A tokenizer with no chat template (a base model saved without one) gets a plain-text fallback.
+``bare`` is the problem alone as the user turn, for small models whose context the paper's suffix would
+dominate (the offline testbed). A tokenizer with no chat template (a base model saved without one) gets a plain-text fallback.
 """
 
 from __future__ import annotations
@@ -30,7 +31,12 @@ def qwen25_math_cot_messages(problem: str) -> Messages:
     ]
 
 
-TEMPLATES = {"train": train_messages, "qwen25-math-cot": qwen25_math_cot_messages}
+def bare_messages(problem: str) -> Messages:
+    """The problem alone as the user turn (no instruction): for models trained on that layout."""
+    return [{"role": "user", "content": problem.strip()}]
+
+
+TEMPLATES = {"train": train_messages, "qwen25-math-cot": qwen25_math_cot_messages, "bare": bare_messages}
 
 
 def has_chat_template(tokenizer: Any) -> bool:

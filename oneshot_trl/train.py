@@ -11,12 +11,12 @@ import shutil
 from pathlib import Path
 
 from .config import OneShotGRPOConfig, RunConfig
-from .data import build_full_set, build_training_set, load_problems
+from .data import build_full_set, build_training_set, load_problems, prompt_messages
 from .errors import OneShotError
 from .examples import parse_example_ids
 from .history import HISTORY_FILE
 from .modeling import load_model_and_tokenizer
-from .prompts import render_prompt, train_messages
+from .prompts import render_prompt
 from .records import METRICS_FILE, RUN_FILE, MetricsFileCallback, RichProgressCallback, text_hash, truncate_jsonl, write_run_record
 from .rewards import format_reward, make_math_reward
 
@@ -54,8 +54,8 @@ def _dtype(run: RunConfig, args: OneShotGRPOConfig):
     return getattr(torch, name)
 
 
-def _prompt_tokens(tokenizer, problem: str) -> int:
-    return len(tokenizer(render_prompt(tokenizer, train_messages(problem)))["input_ids"])
+def _prompt_tokens(tokenizer, problem: str, template: str) -> int:
+    return len(tokenizer(render_prompt(tokenizer, prompt_messages(problem, template)))["input_ids"])
 
 
 def _training_set(run: RunConfig, tokenizer):
@@ -63,17 +63,18 @@ def _training_set(run: RunConfig, tokenizer):
     if run.example_id:
         refs = parse_example_ids(run.example_id, len(problems))
         for ref in refs:
-            n_tokens = _prompt_tokens(tokenizer, problems[ref.index]["problem"])
+            n_tokens = _prompt_tokens(tokenizer, problems[ref.index]["problem"], run.prompt)
             if n_tokens > run.max_prompt_length:
                 raise OneShotError(
                     f"example {ref.label}'s prompt has {n_tokens} tokens, over --max-prompt-length {run.max_prompt_length}"
                 )
-        dataset = build_training_set(problems, refs, copies=run.prompts_per_step, tokenizer=tokenizer)
+        dataset = build_training_set(problems, refs, copies=run.prompts_per_step, tokenizer=tokenizer,
+                                     template=run.prompt)
         examples = [{"id": r.label, "index": r.index, "answer": problems[r.index]["answer"],
                      "problem_sha256": text_hash(problems[r.index]["problem"])} for r in refs]  # fmt: skip
     else:
-        dataset = build_full_set(problems, tokenizer=tokenizer)
-        lengths = [_prompt_tokens(tokenizer, p) for p in problems["problem"]]
+        dataset = build_full_set(problems, tokenizer=tokenizer, template=run.prompt)
+        lengths = [_prompt_tokens(tokenizer, p, run.prompt) for p in problems["problem"]]
         keep = [i for i, n in enumerate(lengths) if n <= run.max_prompt_length]
         dataset = dataset.select(keep)
         examples = [{"id": "full-set", "rows": len(dataset), "dropped_overlong": len(problems) - len(keep)}]
@@ -88,8 +89,9 @@ def _rewards(run: RunConfig, args: OneShotGRPOConfig):
     return [reward], ([0.0] if run.reward == "none" else None)
 
 
-def run_training(run: RunConfig, args) -> Path:
-    """Train per the two configs; return the output directory holding the model and its records."""
+def run_training(run: RunConfig, args, *, progress: bool = True) -> Path:
+    """Train per the two configs; return the output directory holding the model and its records.
+    ``progress=False`` drops the rich progress bar (runs in parallel workers, e.g. ``oneshot demo``)."""
     from accelerate import PartialState
     from transformers.trainer_callback import PrinterCallback
     from transformers.trainer_utils import get_last_checkpoint
@@ -100,17 +102,18 @@ def run_training(run: RunConfig, args) -> Path:
         raise OneShotError("--lora-r is supported with --algo grpo only (TRL's PPO adapters share no value head)")
     state = PartialState()
     dtype = _dtype(run, args)
+    prompt_messages("", run.prompt)  # an unknown template fails before any file is touched
     # Master weights stay float32: a 1e-6 learning rate vanishes in bf16 rounding. Mixed precision comes
     # from --bf16; the final model is saved in the training dtype (below).
     model, tokenizer = load_model_and_tokenizer(run.model, dtype="float32")
     dataset, examples = _training_set(run, tokenizer)
-    callbacks = [MetricsFileCallback(out / METRICS_FILE), RichProgressCallback()]
+    callbacks = [MetricsFileCallback(out / METRICS_FILE)] + ([RichProgressCallback()] if progress else [])
     validation = None
     if run.eval_every > 0:  # built here: an unknown benchmark fails before any file is touched
         from .evaluation.callback import EvalCallback
 
         validation = EvalCallback(run.eval_every, run.eval_benchmarks, run.eval_limit, run.eval_data_dir,
-                                  run.eval_max_tokens, tokenizer)  # fmt: skip
+                                  run.eval_max_tokens, tokenizer, prompt=run.prompt)  # fmt: skip
 
     checkpoint = None
     if state.is_main_process:

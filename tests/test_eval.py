@@ -13,6 +13,7 @@ import pytest
 from oneshot_trl.cli import main
 from oneshot_trl.errors import OneShotError
 from oneshot_trl.evaluation import BENCHMARKS, pass_at_k
+from oneshot_trl.evaluation.benchmarks import load_benchmark, parse_benchmarks
 from oneshot_trl.evaluation.metrics import summarize
 
 
@@ -47,6 +48,7 @@ def test_summary_avg_and_pass_at_k():
     assert s["pass@2"] == pytest.approx((0.5 + 1.0) / 2)
     assert "pass@8" not in s  # k > n is not reported
     assert s["no_answer_rate"] == 0.5 and s["mean_tokens"] == 15 and s["reflection_rate"] == 0.5
+    assert s["answered_accuracy"] == 0.25  # b's samples have no answer: only a's four count
 
 
 def test_protocol_defaults_are_the_papers():
@@ -101,6 +103,15 @@ def test_eval_cli_on_real_files_writes_samples_and_resumes(tiny_model, shared_da
     regenerated = {(r["benchmark"], r["id"], r["sample"]): r["completion"] for r in again[-5:]}
     original = {(r["benchmark"], r["id"], r["sample"]): r["completion"] for r in samples}
     assert all(original[k] == v for k, v in regenerated.items())  # seeded per sample: the same completions
+
+
+def test_local_benchmarks_by_name_from_the_data_dir(tmp_path):
+    (tmp_path / "eval_mine.jsonl").write_text(json.dumps({"problem": "1+1?", "answer": "2"}) + "\n")
+    [mine, math500] = parse_benchmarks("mine,math500", tmp_path)
+    assert (mine.name, mine.n, mine.greedy) == ("mine", 1, True) and math500.hub_id == "HuggingFaceH4/MATH-500"
+    assert load_benchmark(mine, tmp_path)["answer"] == ["2"]
+    with pytest.raises(OneShotError, match=r"unknown benchmark\(s\) other; .* or an eval_<name>.jsonl in"):
+        parse_benchmarks("other", tmp_path)
 
 
 def test_bad_eval_input(tmp_path, capsys, tiny_model):

@@ -128,6 +128,11 @@ def test_one_shot_layout_copies_and_groups():
         build_training_set(problems, refs, copies=7)
     full = build_full_set(problems)
     assert len(full) == 10 and full["index"] == list(range(10)) and full[2]["prompt"][0]["content"] == "p2" + TRAIN_SUFFIX
+    bare = build_training_set(problems, refs[:1], copies=2, template="bare")
+    assert bare[0]["prompt"] == [{"role": "user", "content": "p3"}]
+    assert build_full_set(problems, template="bare")[2]["prompt"] == [{"role": "user", "content": "p2"}]
+    with pytest.raises(OneShotError, match="unknown prompt template 'chat'; choose train, qwen25-math-cot, bare"):
+        build_full_set(problems, template="chat")
 
 
 def test_prompt_text_through_a_chat_template(tiny_model):

@@ -145,6 +145,7 @@ def test_existing_run_is_not_overwritten(tmp_path, tiny_model, dsr, capsys):
         (["--per_device_train_batch_size", "5"], "16 completions per step (4 prompts × 4 generations) is not divisible by 1 device(s) × 5 per device"),
         (["--example-id", "pi0"], "unknown example id 'pi0'; valid ids"),
         (["--not_a_field", "3"], "unknown option(s) --not_a_field 3"),
+        (["--prompt", "chat"], "unknown prompt template 'chat'; choose train, qwen25-math-cot, bare"),
     ],
 )
 def test_bad_input_is_one_line(tmp_path, tiny_model, dsr, capsys, extra, message):

@@ -47,7 +47,7 @@ def evaluate_command(
     top_p: Annotated[Optional[float], typer.Option(help="Default 1.0.", rich_help_panel=GEN)] = None,
     max_tokens: Annotated[int, typer.Option(help="New tokens per completion.", rich_help_panel=GEN)] = 3072,
     backend: Annotated[str, typer.Option(help="hf or vllm (GPU extra).", rich_help_panel=GEN)] = "hf",
-    prompt: Annotated[str, typer.Option(help="qwen25-math-cot (the paper's) or train.", rich_help_panel=GEN)] = "qwen25-math-cot",
+    prompt: Annotated[str, typer.Option(help="qwen25-math-cot (the paper's), train or bare.", rich_help_panel=GEN)] = "qwen25-math-cot",
     seed: Annotated[int, typer.Option(help="Base seed; sample j uses seed + j.", rich_help_panel=GEN)] = 0,
     batch_size: Annotated[int, typer.Option(help="HF generation batch size.", rich_help_panel=GEN)] = 16,
     think: Annotated[bool, typer.Option("--think", help="Grade only text after </think>.", rich_help_panel=GEN)] = False,
@@ -65,7 +65,7 @@ def evaluate_command(
 
     config = EvalConfig(n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, ks=parse_ks(k),
                         prompt=prompt, limit=limit, data_dir=data_dir, seed=seed, think=think, batch_size=batch_size)  # fmt: skip
-    specs = parse_benchmarks(benchmarks)
+    specs = parse_benchmarks(benchmarks, data_dir)
     path = Path(model)
     if path.is_dir() and any(path.glob("checkpoint-*")):
         out = output_dir or path / "eval"

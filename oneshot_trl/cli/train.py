@@ -24,6 +24,8 @@ def train(
     dataset: DatasetOpt = None,
     problem_key: ProblemKeyOpt = None,
     answer_key: AnswerKeyOpt = None,
+    prompt: Annotated[Optional[str], typer.Option(help="Prompt template: train (the paper's), bare (problem only) or "
+                                                  "qwen25-math-cot.", rich_help_panel=RUN)] = None,  # fmt: skip
     algo: Annotated[Optional[str], typer.Option(help="grpo or ppo (learned critic).", rich_help_panel=RUN)] = None,
     recipe: Annotated[Optional[str], typer.Option(help="Shipped recipe name or YAML path. Default: the paper's recipe "
                                                   "for the algorithm.", rich_help_panel=RUN)] = None,  # fmt: skip
@@ -61,7 +63,7 @@ def train(
 
     overrides = {
         "algo": algo, "model": model, "example_id": example_id, "dataset": dataset, "problem_key": problem_key,
-        "answer_key": answer_key, "output_dir": output_dir, "resume": resume, "overwrite": overwrite,
+        "answer_key": answer_key, "prompt": prompt, "output_dir": output_dir, "resume": resume, "overwrite": overwrite,
         "max_steps": max_steps, "learning_rate": learning_rate, "num_generations": num_generations,
         "prompts_per_step": prompts_per_step, "max_completion_length": max_completion_length,
         "temperature": temperature, "seed": seed, "entropy_coef": entropy_coef, "pg_coef": pg_coef, "reward": reward,

@@ -44,13 +44,17 @@ BENCHMARKS: dict[str, BenchmarkSpec] = {
 MAX_TOKENS = 3072
 
 
-def parse_benchmarks(spec: str) -> list[BenchmarkSpec]:
+def parse_benchmarks(spec: str, data_dir: str | Path | None = None) -> list[BenchmarkSpec]:
+    """Benchmarks by name: the paper's six, or any ``eval_<name>.jsonl`` in ``data_dir`` (columns problem,
+    answer; greedy unless --n/--temperature say otherwise), e.g. the testbed's ``testbed_heldout``."""
     names = [s.strip() for s in spec.split(",") if s.strip()]
-    unknown = [n for n in names if n not in BENCHMARKS]
+    local = {n for n in names if data_dir is not None and (Path(data_dir) / f"eval_{n}.jsonl").exists()}
+    unknown = [n for n in names if n not in BENCHMARKS and n not in local]
     if unknown or not names:
         shown = ", ".join(unknown) if unknown else repr(spec)
-        raise OneShotError(f"unknown benchmark(s) {shown}; choose from {', '.join(BENCHMARKS)}")
-    return [BENCHMARKS[n] for n in names]
+        where = f" or an eval_<name>.jsonl in {data_dir}" if data_dir is not None else " (or pass --data-dir with eval_<name>.jsonl)"
+        raise OneShotError(f"unknown benchmark(s) {shown}; choose from {', '.join(BENCHMARKS)}{where}")
+    return [BENCHMARKS.get(n) or BenchmarkSpec(n, "", "", "problem", "answer", 1, 0.0) for n in names]
 
 
 def load_benchmark(spec: BenchmarkSpec, data_dir: str | Path | None = None, limit: int | None = None):

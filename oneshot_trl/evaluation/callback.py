@@ -14,10 +14,11 @@ from .evaluator import EvalConfig, evaluate
 
 class EvalCallback(TrainerCallback):
     def __init__(self, every: int, benchmarks: str, limit: int | None, data_dir: str | None, max_tokens: int,
-                 tokenizer) -> None:  # fmt: skip
-        self.every, self.specs, self.tokenizer = every, parse_benchmarks(benchmarks), tokenizer
-        # In-training checks are greedy by design: cheap and comparable from step to step.
-        self.config = EvalConfig(n=1, temperature=0.0, max_tokens=max_tokens, ks=[1], limit=limit, data_dir=data_dir)
+                 tokenizer, prompt: str = "train") -> None:  # fmt: skip
+        self.every, self.specs, self.tokenizer = every, parse_benchmarks(benchmarks, data_dir), tokenizer
+        # In-training checks are greedy by design, in the training prompt: cheap and comparable from step to step.
+        self.config = EvalConfig(n=1, temperature=0.0, max_tokens=max_tokens, ks=[1], limit=limit, data_dir=data_dir,
+                                 prompt=prompt)  # fmt: skip
         self.pending: dict[str, float] = {}
 
     def on_step_end(self, args, state, control, model=None, **kwargs):

@@ -83,32 +83,32 @@ def evaluate(model: Any, tokenizer: Any, benchmarks: list[BenchmarkSpec], config
         problems = load_benchmark(spec, config.data_dir, config.limit)
         ids = [str(row.get("id", row["index"])) for row in problems]
         prompts = [render_prompt(tokenizer, TEMPLATES[config.prompt](row["problem"])) for row in problems]
-        records = []
         size = config.batch_size
-        for j in range(protocol["n"]):
-            # Fixed chunks over all problems, each seeded by (sample, chunk): a chunk with any missing sample is
-            # regenerated whole and only the missing ones are kept, so a resumed run equals an uninterrupted one.
-            for start in range(0, len(ids), size):
-                chunk = range(start, min(start + size, len(ids)))
-                if all((spec.name, ids[i], j) in done for i in chunk):
+        # Chunks run over all (sample, problem) pairs, so a small benchmark sampled many times still fills
+        # each batch. A chunk is seeded by its position and, if any of its samples is missing, regenerated
+        # whole (only the missing ones are kept): a resumed run equals an uninterrupted one.
+        pairs = [(j, i) for j in range(protocol["n"]) for i in range(len(ids))]
+        for start in range(0, len(pairs), size):
+            chunk = pairs[start : start + size]
+            if all((spec.name, ids[i], j) in done for j, i in chunk):
+                continue
+            generated = generator.generate([prompts[i] for _, i in chunk], sample_index=chunk[0][0],
+                                           temperature=protocol["temperature"], top_p=protocol["top_p"],
+                                           max_tokens=protocol["max_tokens"], seed=config.seed + 7919 * start)  # fmt: skip
+            new = []
+            for (j, i), (text, n_tokens) in zip(chunk, generated):
+                if (spec.name, ids[i], j) in done:
                     continue
-                generated = generator.generate([prompts[i] for i in chunk], sample_index=j,
-                                               temperature=protocol["temperature"], top_p=protocol["top_p"],
-                                               max_tokens=protocol["max_tokens"], seed=config.seed + 7919 * start)  # fmt: skip
-                new = []
-                for i, (text, n_tokens) in zip(chunk, generated):
-                    if (spec.name, ids[i], j) in done:
-                        continue
-                    gold = problems[i]["answer"]
-                    pred, correct = grade_answer(text, gold, think=config.think)
-                    new.append({"benchmark": spec.name, "id": ids[i], "sample": j, "completion": text, "answer": pred,
-                                "gold": gold, "correct": bool(correct), "tokens": n_tokens})  # fmt: skip
-                if samples_path:
-                    with samples_path.open("a") as f:
-                        f.writelines(json.dumps(r) + "\n" for r in new)
-                for r in new:
-                    done[(spec.name, r["id"], j)] = r
-            records += [done[(spec.name, pid, j)] for pid in ids]
+                gold = problems[i]["answer"]
+                pred, correct = grade_answer(text, gold, think=config.think)
+                new.append({"benchmark": spec.name, "id": ids[i], "sample": j, "completion": text, "answer": pred,
+                            "gold": gold, "correct": bool(correct), "tokens": n_tokens})  # fmt: skip
+            if samples_path:
+                with samples_path.open("a") as f:
+                    f.writelines(json.dumps(r) + "\n" for r in new)
+            for r in new:
+                done[(spec.name, r["id"], r["sample"])] = r
+        records = [done[(spec.name, ids[i], j)] for j, i in pairs]
         summary["benchmarks"][spec.name] = {**summarize(records, config.ks), "protocol": protocol}
     accuracies = [b["accuracy"] for b in summary["benchmarks"].values()]
     summary["average"] = sum(accuracies) / len(accuracies)

@@ -20,7 +20,7 @@ def stop_token_ids(tokenizer) -> list[int]:
 
 class HFGenerator:
     """Batched sampling with transformers; each call is seeded with ``seed + sample_index`` (the evaluator
-    passes a seed per chunk of problems), so reruns draw the same completions."""
+    passes a seed per chunk of (sample, problem) pairs), so reruns draw the same completions."""
 
     def __init__(self, model: Any, tokenizer: Any, batch_size: int = 16) -> None:
         self.model, self.tokenizer, self.batch_size = model, tokenizer, batch_size

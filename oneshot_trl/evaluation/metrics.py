@@ -38,6 +38,9 @@ def summarize(records: list[dict], ks: list[int]) -> dict:
         "samples_per_problem": n_min,
         "accuracy": sum(sum(s["correct"] for s in v) / len(v) for v in by_problem.values()) / len(by_problem),
         "no_answer_rate": sum(r["answer"] is None for r in records) / len(records),
+        # Accuracy = answer rate × this: separates "learned to box an answer" from "answers better".
+        "answered_accuracy": (sum(r["correct"] for r in records if r["answer"] is not None)
+                              / max(1, sum(r["answer"] is not None for r in records))),
         "mean_tokens": sum(r["tokens"] for r in records) / len(records),
         "reflection_rate": sum(bool(REFLECTION_WORDS.search(r["completion"])) for r in records) / len(records),
     }
