@@ -15,7 +15,7 @@ from rich.text import Text
 
 from ..errors import OneShotError
 from . import eval as eval_cli
-from . import examples, select_examples, testbed, train
+from . import demo, examples, select_examples, testbed, train
 
 app = typer.Typer(
     name="oneshot",
@@ -34,6 +34,7 @@ app.command(
 app.command("select-examples", help=select_examples.HELP, no_args_is_help=True)(select_examples.select_examples)
 app.add_typer(eval_cli.app, name="eval")
 app.add_typer(testbed.app, name="testbed")
+app.command("demo", help=demo.HELP)(demo.demo)
 
 err_console = Console(stderr=True)
 

@@ -1,0 +1,347 @@
+"""``run_demo``: the paper's whole pipeline on the offline testbed, in minutes on a CPU, with its controls.
+
+Stages, each timed:
+  1. base     build (or reuse) the testbed base model (``testbed.build``);
+  2. history  full-set GRPO on the testbed's RL split, recording per-example accuracy histories
+              (in parallel: the base model's evaluation);
+  3. select   rank the RL split by historical variance; π1 is the top example (``selection.rank``);
+  4. runs     per seed: 1-shot GRPO on π1 with the entropy bonus, the paper's format-reward baseline on π1,
+              and full-set GRPO on the same budget, each through ``run_training`` (the code of ``oneshot
+              train``) and then ``evaluate`` (the code of ``oneshot eval``) on the held-out split;
+  5. report   tables (mean ± half-range over seeds), plots and one conclusion computed from the numbers.
+Runs and evaluations go to a pool of worker processes (one per core, one torch thread each).
+All hyper-parameters of the GRPO runs are in the ``testbed-cpu`` recipe; the demo's own are in ``DemoConfig``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from .testbed.build import CACHE, PROMPT, TestbedRecipe
+
+RECIPE = "testbed-cpu"
+HELDOUT = "testbed_heldout"
+ARMS = ("1-shot", "format-only", "full-set")
+# What each arm changes from the recipe; π1 is filled in after selection.
+ARM_SETTINGS = {
+    "1-shot": {"reward": "math"},
+    "format-only": {"reward": "format"},  # the paper's format baseline: 1 for any parseable boxed answer
+    "full-set": {"reward": "math"},
+}
+DEMO_FILE = "demo.json"
+
+
+@dataclass
+class DemoConfig:
+    """The demo's settings (the GRPO runs' own hyper-parameters live in the ``testbed-cpu`` recipe)."""
+
+    output_dir: str = field(default="runs/demo", metadata={"help": "Where runs, tables and plots go."})
+    cache: str = field(default=str(CACHE), metadata={"help": "Cache of testbed base models."})
+    seeds: int = field(default=2, metadata={"help": "Seeds per arm (mean ± half-range is reported)."})
+    workers: int = field(default=2, metadata={"help": "Worker processes (one torch thread each)."})
+    steps: int = field(default=60, metadata={"help": "GRPO steps of every arm (the same budget for each)."})
+    history_epochs: int = field(default=4, metadata={"help": "Epochs of the full-set run that records histories."})
+    history_prompts_per_step: int = field(default=16, metadata={"help": "Prompts per step of the history run."})
+    eval_problems: int = field(default=64, metadata={"help": "Held-out problems in the final evaluation."})
+    eval_samples: int = field(default=32, metadata={"help": "Samples per problem at temperature 1 (pass@k up to it)."})
+    eval_every: int = field(default=20, metadata={"help": "Held-out greedy check every N training steps."})
+    eval_every_problems: int = field(default=40, metadata={"help": "Held-out problems in each in-training check."})
+    testbed: TestbedRecipe = field(default_factory=TestbedRecipe, metadata={"help": "The base model's recipe."})
+
+    def ks(self) -> list[int]:
+        ks, k = [], 1
+        while k <= self.eval_samples:
+            ks.append(k)
+            k *= 2
+        return ks
+
+
+# ---------------------------------------------------------------- worker side (each job in its own process)
+
+
+def _init_worker() -> None:
+    import warnings
+
+    import torch
+
+    torch.set_num_threads(1)
+    warnings.filterwarnings("ignore")
+    import datasets
+    from transformers.utils import logging as hf_logging
+
+    datasets.disable_progress_bars()
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+
+
+def _build(recipe: TestbedRecipe, cache: str, threads: int) -> str:
+    import torch
+
+    from .testbed.build import build
+
+    torch.set_num_threads(threads)  # nothing else runs during the build: 2 threads measured ~1.3x faster SFT
+    try:
+        return str(build(recipe, Path(cache), log=lambda *_: None))
+    finally:
+        torch.set_num_threads(1)
+
+
+def _evaluate(model_path: str, data_dir: str, config: DemoConfig, out: str) -> dict:
+    """Greedy and sampled evaluation on the held-out split; the summary fields the report uses."""
+    from .evaluation import EvalConfig, evaluate
+    from .evaluation.benchmarks import parse_benchmarks
+    from .evaluation.evaluator import load_model
+
+    shutil.rmtree(out, ignore_errors=True)  # a model trained anew must not resume an older model's samples
+    model, tokenizer = load_model(model_path)
+    specs = parse_benchmarks(HELDOUT, data_dir)
+    common = {"max_tokens": 96, "prompt": PROMPT, "limit": config.eval_problems, "data_dir": data_dir, "batch_size": 256}
+    greedy = evaluate(model, tokenizer, specs, EvalConfig(n=1, temperature=0.0, ks=[1], **common), Path(out) / "greedy")
+    sampled = evaluate(model, tokenizer, specs, EvalConfig(n=config.eval_samples, temperature=1.0, ks=config.ks(), **common),
+                       Path(out) / "sampled")["benchmarks"][HELDOUT]  # fmt: skip
+    return {
+        "greedy": greedy["benchmarks"][HELDOUT]["accuracy"],
+        "pass@1": sampled["accuracy"],
+        "boxed_rate": 1.0 - sampled["no_answer_rate"],
+        "boxed_accuracy": sampled["answered_accuracy"],
+        **{f"pass@{k}": sampled[f"pass@{k}"] for k in config.ks()},
+    }
+
+
+def _train(overrides: dict[str, Any]) -> str:
+    from .config import resolve
+    from .train import run_training
+
+    run, args = resolve(RECIPE, overrides=overrides)
+    return str(run_training(run, args, progress=False))
+
+
+def _metrics(run_dir: str) -> list[dict]:
+    path = Path(run_dir) / "metrics.jsonl"
+    return [json.loads(line) for line in path.open()] if path.exists() else []
+
+
+def _train_and_evaluate(job: dict) -> dict:
+    start = time.time()
+    run_dir = _train(job["overrides"])
+    trained = time.time()
+    result = _evaluate(run_dir, job["data_dir"], job["config"], str(Path(run_dir) / "eval"))
+    return {"arm": job["arm"], "seed": job["seed"], "run_dir": run_dir, "eval": result, "metrics": _metrics(run_dir),
+            "train_seconds": trained - start, "eval_seconds": time.time() - trained}  # fmt: skip
+
+
+def _evaluate_base(base: str, config: DemoConfig, out: str) -> dict:
+    from .evaluation.evaluator import SAMPLES_FILE
+
+    start = time.time()
+    result = _evaluate(base, base, config, out)
+    # Step 0 of the in-training curves: the base on the problems those checks use (the first N, greedy).
+    greedy = [json.loads(line) for line in (Path(out) / "greedy" / SAMPLES_FILE).open()]
+    first = greedy[: config.eval_every_problems]
+    return {"eval": result, "eval_seconds": time.time() - start,
+            "checks_step0": sum(r["correct"] for r in first) / len(first)}
+
+
+def _history_run(overrides: dict[str, Any]) -> dict:
+    from .config import load_recipe
+
+    start = time.time()
+    # The whole step's completions in one micro-batch (the recipe's batch holds 2 prompts' worth).
+    overrides["per_device_train_batch_size"] = overrides["prompts_per_step"] * int(load_recipe(RECIPE)["num_generations"])
+    run_dir = _train(overrides)
+    return {"run_dir": run_dir, "seconds": time.time() - start}
+
+
+# ---------------------------------------------------------------- orchestration
+
+
+def _run_overrides(config: DemoConfig, base: str, out: Path, seed: int, arm: str, example: int | None) -> dict:
+    overrides = {"model": base, "dataset": str(Path(base) / "rl.jsonl"), "output_dir": str(out), "overwrite": True,
+                 "seed": seed, "max_steps": config.steps, "eval_every": config.eval_every,
+                 "eval_benchmarks": HELDOUT, "eval_data_dir": base, "eval_limit": config.eval_every_problems,
+                 "eval_max_tokens": 96, **ARM_SETTINGS[arm]}  # fmt: skip
+    if arm != "full-set":
+        overrides["example_id"] = str(example)
+    return overrides
+
+
+def run_demo(config: DemoConfig | None = None, on_stage: Callable[[str, str], None] = lambda stage, msg: None) -> dict:
+    """Run every stage and return the results (also written to ``<output_dir>/demo.json``, with plots).
+    ``on_stage(stage, message)`` is called as each stage starts and as each run finishes."""
+    config = config or DemoConfig()
+    from .selection import rank, read_stats
+
+    out = Path(config.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    times: dict[str, float] = {}
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    pool = ProcessPoolExecutor(max_workers=max(1, config.workers), mp_context=get_context("spawn"),
+                               initializer=_init_worker)  # fmt: skip
+    with pool:
+        start = time.time()
+        on_stage("base", "building or reusing the testbed base model")
+        base = pool.submit(_build, config.testbed, config.cache, max(1, config.workers)).result()
+        times["base"] = time.time() - start
+
+        start = time.time()
+        on_stage("history", f"full-set GRPO for {config.history_epochs} epochs, recording histories; evaluating the base")
+        n_rl = config.testbed.rl_examples
+        steps = config.history_epochs * n_rl // config.history_prompts_per_step
+        history_job = pool.submit(_history_run, {
+            "model": base, "dataset": str(Path(base) / "rl.jsonl"), "output_dir": str(out / "history"), "overwrite": True,
+            "seed": 0, "max_steps": steps, "prompts_per_step": config.history_prompts_per_step,
+        })  # fmt: skip
+        base_job = pool.submit(_evaluate_base, base, config, str(out / "base-eval"))
+        history = history_job.result()
+        times["history"] = time.time() - start
+
+        start = time.time()
+        ranked = rank(read_stats(Path(history["run_dir"]) / "history.jsonl"))
+        pi1 = ranked[0].stats
+        times["select"] = time.time() - start
+        on_stage("select", f"π1 = RL row {pi1.index} (accuracy std {pi1.std:.3f} over {pi1.count} epochs)")
+
+        start = time.time()
+        on_stage("runs", f"{len(ARMS)} arms × {config.seeds} seeds, {config.steps} steps each, then held-out evaluation")
+        jobs = [pool.submit(_train_and_evaluate, {
+                    "arm": arm, "seed": seed, "data_dir": base, "config": config,
+                    "overrides": _run_overrides(config, base, out / f"seed{seed}" / arm, seed, arm, pi1.index)})
+                for seed in range(config.seeds) for arm in ARMS]  # fmt: skip
+        base_eval = base_job.result()
+        runs = []
+        for job in jobs:
+            runs.append(job.result())
+            on_stage("runs", f"done: {runs[-1]['arm']} seed {runs[-1]['seed']}")
+        times["runs"] = time.time() - start
+
+    start = time.time()
+    problems = [json.loads(line) for line in (Path(base) / "rl.jsonl").open()]
+    result = {
+        "config": asdict(config), "base_model": base, "pi1": {"index": pi1.index, "std": pi1.std, "mean": pi1.mean,
+        "history": pi1_history(Path(history["run_dir"]) / "history.jsonl", pi1.index),
+        "problem": problems[pi1.index]["problem"], "answer": problems[pi1.index]["answer"]},
+        "top5": [{"index": r.stats.index, "std": r.stats.std} for r in ranked[:5]],
+        "base": base_eval["eval"], "base_checks": base_eval["checks_step0"], "runs": runs,
+        "history_seconds": history["seconds"],
+    }  # fmt: skip
+    result["table"] = table(result)
+    result["conclusion"] = conclusion(result)
+    result["plots"] = [str(p) for p in plot(result, out)]
+    times["report"] = time.time() - start
+    result["stage_seconds"] = times
+    (out / DEMO_FILE).write_text(json.dumps(result, indent=2, default=str))
+    return result
+
+
+def pi1_history(path: Path, index: int) -> list[float]:
+    from .history import read_history
+
+    return read_history(path).get(index, [])
+
+
+# ---------------------------------------------------------------- report
+
+METRICS = ("greedy", "pass@1", "boxed_rate", "boxed_accuracy")
+
+
+def mean_spread(values: list[float]) -> tuple[float, float]:
+    """Mean and half-range (the spread shown as ±; with 2 seeds, half their difference)."""
+    return sum(values) / len(values), (max(values) - min(values)) / 2
+
+
+def table(result: dict) -> dict[str, dict[str, list[float]]]:
+    """Per arm (and base): metric → [mean, spread] over seeds."""
+    rows = {"base": {m: [v, 0.0] for m, v in result["base"].items()}}
+    for arm in ARMS:
+        evals = [r["eval"] for r in result["runs"] if r["arm"] == arm]
+        rows[arm] = {m: list(mean_spread([e[m] for e in evals])) for m in evals[0]}
+    return rows
+
+
+def gains(result: dict, metric: str = "pass@1") -> dict[str, tuple[float, float]]:
+    """Per arm: mean and half-range over seeds of (arm − base) in ``metric``, in points."""
+    base = result["base"][metric]
+    return {arm: mean_spread([100 * (r["eval"][metric] - base) for r in result["runs"] if r["arm"] == arm])
+            for arm in ARMS}  # fmt: skip
+
+
+def decompose(result: dict, arm: str) -> tuple[float, float]:
+    """Points of held-out pass@1 gained by ``arm`` from answering in the boxed format more often, and from
+    answering correctly more often when it does, averaged over seeds. Pass@1 over all samples is exactly
+    boxed rate × accuracy among boxed answers, so the two parts sum to the gain."""
+    b0, a0 = result["base"]["boxed_rate"], result["base"]["boxed_accuracy"]
+    parts = [(100 * (e["boxed_rate"] - b0) * a0, 100 * e["boxed_rate"] * (e["boxed_accuracy"] - a0))
+             for e in (r["eval"] for r in result["runs"] if r["arm"] == arm)]  # fmt: skip
+    return sum(p[0] for p in parts) / len(parts), sum(p[1] for p in parts) / len(parts)
+
+
+def conclusion(result: dict) -> str:
+    """One line saying what the numbers say, decided by the numbers (sampled pass@1 on held-out problems):
+    whether 1-shot helped, how much of its gain is the boxed format, and where the two controls landed."""
+    g = gains(result)
+    (one, one_s), (fmt, fmt_s), (full, _) = g["1-shot"], g["format-only"], g["full-set"]
+    t = result["table"]
+    from_format, from_skill = decompose(result, "1-shot")
+    boxed = f"boxed rate {t['base']['boxed_rate'][0]:.2f} → {t['1-shot']['boxed_rate'][0]:.2f}"
+    among = f"accuracy among boxed answers {t['base']['boxed_accuracy'][0]:.2f} → {t['1-shot']['boxed_accuracy'][0]:.2f}"
+    parts = f"of its {one:+.1f} points of held-out pass@1, {from_format:+.1f} come from the {boxed} and {from_skill:+.1f} from {among}"
+    controls = f"1-shot vs format-only reward {one - fmt:+.1f} points (± {one_s + fmt_s:.1f}); full-set GRPO {full:+.1f} on the same budget"
+    if one - one_s <= 0:
+        return f"1-shot did not raise held-out pass@1 ({one:+.1f} ± {one_s:.1f} points; {boxed}, {among}); {controls}."
+    if from_skill <= max(one_s, 1.0):
+        return f"The gain is format: {parts}; {controls}."
+    if from_format >= from_skill:
+        return f"1-shot helped, mostly through format: {parts}; {controls}."
+    return f"1-shot helped beyond format: {parts}; {controls}."
+
+
+def plot(result: dict, out: Path) -> list[Path]:
+    """``curves.png`` (held-out greedy accuracy and training-example accuracy vs step) and ``pass_at_k.png``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colors = {"1-shot": "tab:red", "format-only": "tab:gray", "full-set": "tab:blue", "base": "black"}
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    key = f"eval/{HELDOUT}/accuracy"
+    for arm in ARMS:
+        for i, run in enumerate(r for r in result["runs"] if r["arm"] == arm):
+            label = arm if i == 0 else None
+            points = [(0, result["base_checks"])] + [(m["step"], m[key]) for m in run["metrics"] if key in m]
+            if points:
+                ax1.plot(*zip(*points), color=colors[arm], alpha=0.8, label=label, marker="o", ms=3)
+            train = [(m["step"], m["oneshot/train_accuracy"]) for m in run["metrics"] if "oneshot/train_accuracy" in m]
+            if train and arm != "full-set":
+                ax2.plot(*zip(*train), color=colors[arm], alpha=0.6, label=label, lw=1)
+    ax1.set(title=f"Held-out greedy accuracy vs step ({result['config']['eval_every_problems']} problems)",
+            xlabel="step (0: the base model)", ylabel="accuracy")
+    ax2.set(title="Accuracy on the training example (π1) vs step", xlabel="step", ylabel="share of the step's completions correct")
+    ax1.legend(), ax2.legend()
+    fig.tight_layout()
+    curves = out / "curves.png"
+    fig.savefig(curves, dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ks = [int(m.split("@")[1]) for m in result["base"] if m.startswith("pass@")]
+    ax.plot(ks, [result["base"][f"pass@{k}"] for k in ks], color="black", marker="o", label="base")
+    for arm in ARMS:
+        ax.plot(ks, [result["table"][arm][f"pass@{k}"][0] for k in ks], color=colors[arm], marker="o", label=arm)
+    ax.set(xscale="log", xlabel="k", ylabel="pass@k (held-out)", title="pass@k: base vs trained (mean over seeds)")
+    ax.set_xticks(ks, [str(k) for k in ks])
+    ax.legend()
+    fig.tight_layout()
+    passk = out / "pass_at_k.png"
+    fig.savefig(passk, dpi=110)
+    plt.close(fig)
+    return [curves, passk]

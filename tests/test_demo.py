@@ -1,0 +1,129 @@
+"""``oneshot demo``: the computed conclusion follows the numbers, and a reduced demo on the real testbed
+shows the effects that held across seeds (see ``test_reduced_demo``'s docstring for the measurements)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from oneshot_trl.demo import ARMS, DemoConfig, conclusion, decompose, gains, mean_spread, run_demo, table
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def fake_result(pass1: dict[str, list[float]], boxed: dict[str, list[float]] | None = None) -> dict:
+    """A demo result with the given per-seed held-out pass@1 (and boxed rate) per arm; base first."""
+    boxed = boxed or {}
+
+    def scores(p, b):
+        return {"greedy": p, "pass@1": p, "boxed_rate": b, "boxed_accuracy": p / b, "pass@2": min(1.0, 2 * p)}
+
+    result = {"base": scores(pass1["base"][0], boxed.get("base", [0.7])[0]), "runs": []}
+    for arm in ARMS:
+        for seed, p in enumerate(pass1[arm]):
+            b = boxed.get(arm, [0.9] * len(pass1[arm]))[seed]
+            result["runs"].append({"arm": arm, "seed": seed, "eval": scores(p, b), "metrics": []})
+    result["table"] = table(result)
+    return result
+
+
+def test_mean_and_half_range():
+    assert mean_spread([0.2, 0.4]) == pytest.approx((0.3, 0.1))
+    assert mean_spread([0.5]) == (0.5, 0.0)
+
+
+def test_conclusion_names_a_gain_beyond_format():
+    # base: boxed 0.6, accuracy among boxed 0.5 (pass@1 0.3); 1-shot keeps the boxed rate and answers better
+    r = fake_result({"base": [0.30], "1-shot": [0.45, 0.47], "format-only": [0.35, 0.36], "full-set": [0.6, 0.62]},
+                    boxed={"base": [0.6], "1-shot": [0.62, 0.62]})  # fmt: skip
+    assert gains(r)["1-shot"] == pytest.approx((16.0, 1.0))
+    from_format, from_skill = decompose(r, "1-shot")
+    assert from_format + from_skill == pytest.approx(16.0) and from_skill > from_format
+    line = conclusion(r)
+    assert line.startswith("1-shot helped beyond format: of its +16.0 points of held-out pass@1,")
+    assert "1-shot vs format-only reward +10.5 points (± 1.5); full-set GRPO +31.0 on the same budget." in line
+
+
+def test_conclusion_calls_a_boxing_gain_format():
+    r = fake_result({"base": [0.30], "1-shot": [0.45, 0.47], "format-only": [0.20, 0.22], "full-set": [0.5, 0.5]},
+                    boxed={"base": [0.6], "1-shot": [0.95, 0.97]})  # fmt: skip
+    from_format, from_skill = decompose(r, "1-shot")
+    assert from_format == pytest.approx(100 * (0.96 - 0.6) * 0.5) and from_format > from_skill
+    line = conclusion(r)
+    assert line.startswith("The gain is format: of its +16.0 points of held-out pass@1, +18.0 come from the "
+                           "boxed rate 0.60 → 0.96 and -2.0 from accuracy among boxed answers 0.50 → 0.48")  # fmt: skip
+    assert "1-shot vs format-only reward +25.0 points" in line
+
+
+def test_conclusion_says_mostly_format_when_both_parts_are_real():
+    r = fake_result({"base": [0.30], "1-shot": [0.46, 0.46], "format-only": [0.25, 0.25], "full-set": [0.6, 0.6]},
+                    boxed={"base": [0.6], "1-shot": [0.8, 0.8]})  # fmt: skip
+    from_format, from_skill = decompose(r, "1-shot")  # +10.0 from boxing, +6.0 from accuracy among boxed
+    assert (round(from_format, 6), round(from_skill, 6)) == (10.0, 6.0)
+    assert conclusion(r).startswith("1-shot helped, mostly through format: of its +16.0 points")
+
+
+def test_conclusion_says_when_1shot_did_not_help():
+    r = fake_result({"base": [0.30], "1-shot": [0.25, 0.37], "format-only": [0.31, 0.33], "full-set": [0.5, 0.5]})
+    assert conclusion(r).startswith("1-shot did not raise held-out pass@1 (+1.0 ± 6.0 points;")
+
+
+def test_testbed_recipe_resolves_to_the_demo_layout():
+    from oneshot_trl.config import resolve
+
+    run, args = resolve("testbed-cpu", overrides={"model": "some/model", "output_dir": "unused"})
+    assert (run.prompt, run.prompts_per_step, args.num_generations, args.gradient_accumulation_steps) == ("bare", 2, 8, 1)
+    assert (args.learning_rate, args.entropy_coef, args.beta, args.temperature) == (5e-5, 0.001, 0.001, 1.0)
+
+
+def test_bad_demo_options_are_one_line(capsys):
+    from oneshot_trl.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["demo", "--seeds", "0", "--steps", "-1"])
+    assert info.value.code == 2
+    assert "--seeds 0, --steps -1: must be at least 1" in capsys.readouterr().err
+
+
+def test_ks_are_powers_of_two_up_to_the_samples():
+    assert DemoConfig(eval_samples=64).ks() == [1, 2, 4, 8, 16, 32, 64]
+    assert DemoConfig(eval_samples=20).ks() == [1, 2, 4, 8, 16]
+
+
+@pytest.mark.slow
+def test_reduced_demo_shows_the_effects_that_held_across_seeds(tmp_path):
+    """One seed of the real demo (the testbed base model, built into the repo's cache on first use, as
+    `oneshot demo` does). It asserts only what held in every one of 5 seeds of
+    `oneshot demo --seeds 5` (60 steps, 64 held-out problems x 32 samples at T=1), measured here:
+    base greedy 0.641, pass@1 0.293, boxed rate 0.606, accuracy among boxed 0.484; per seed (min-max):
+      1-shot       greedy 0.766-0.844, pass@1 0.409-0.437, boxed 0.769-0.791, among boxed 0.517-0.568,
+                   accuracy on π1 over the last 10 steps 0.87-0.92;
+      format-only  greedy 0.594-0.781, pass@1 0.284-0.426, boxed 0.812-0.832, among boxed 0.341-0.525;
+      full-set     greedy 0.953-0.969, pass@1 0.588-0.617, boxed 0.863-0.881, among boxed 0.677-0.700;
+    and in every seed the boxed-rate part of 1-shot's gain exceeded the accuracy-among-boxed part (both > 1
+    point). Not asserted, because they did not hold in every seed: 1-shot above format-only (4 of 5 seeds),
+    format-only's accuracy among boxed answers vs the base (3 up, 2 down), pass@32 vs the base (flat).
+    """
+    config = DemoConfig(output_dir=str(tmp_path / "demo"), seeds=1, cache=str(ROOT / ".cache" / "testbed"))
+    stages = []
+    result = run_demo(config, lambda stage, message: stages.append(stage))
+    assert stages[:4] == ["base", "history", "select", "runs"]
+    base, runs = result["base"], {r["arm"]: r["eval"] for r in result["runs"]}
+    assert set(runs) == set(ARMS)
+    one, fmt, full = runs["1-shot"], runs["format-only"], runs["full-set"]
+    assert one["pass@1"] > base["pass@1"] + 0.08 and one["greedy"] > base["greedy"] + 0.08
+    assert one["boxed_rate"] > base["boxed_rate"] + 0.1 and one["boxed_accuracy"] > base["boxed_accuracy"]
+    assert fmt["boxed_rate"] > base["boxed_rate"] + 0.1
+    assert full["pass@1"] > one["pass@1"] + 0.1 and full["greedy"] > 0.9
+    assert result["conclusion"].startswith("1-shot helped, mostly through format:")
+    written = json.loads((tmp_path / "demo" / "demo.json").read_text())
+    assert written["conclusion"] == result["conclusion"] and written["pi1"]["index"] == result["pi1"]["index"]
+    for png in ("curves.png", "pass_at_k.png"):
+        assert (tmp_path / "demo" / png).read_bytes()[:4] == b"\x89PNG"
+    one_shot = next(r for r in result["runs"] if r["arm"] == "1-shot")["metrics"]
+    assert [m["step"] for m in one_shot] == list(range(1, config.steps + 1))
+    assert sum(m["oneshot/train_accuracy"] for m in one_shot[-10:]) / 10 > 0.8
+    checked = [m["step"] for m in one_shot if "eval/testbed_heldout/accuracy" in m]
+    assert checked == list(range(config.eval_every, config.steps + 1, config.eval_every))
