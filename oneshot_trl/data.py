@@ -15,7 +15,7 @@ from datasets import Dataset
 
 from .errors import OneShotError
 from .examples import ExampleRef
-from .prompts import TEMPLATES, TRAIN_SUFFIX, fallback_text, has_chat_template
+from .prompts import TRAIN_SUFFIX, fallback_text, has_chat_template, prompt_messages
 
 #: The paper's DSR-sub (1209 problems, index order 0..1208) as the authors publish it. The file is in
 #: verl's layout; ``load_problems`` recognises that layout and maps it to problem/answer/index.
@@ -148,13 +148,6 @@ def load_problems(
     # Answers are graded as strings: a float column (AMC's 27.0) becomes "27.0", which the grader handles.
     ds = ds.map(lambda row, i: {"answer": str(row["answer"]), "index": i}, with_indices=True)
     return ds
-
-
-def prompt_messages(problem: str, template: str = "train"):
-    """The conversation of a prompt template (``prompts.TEMPLATES``), refusing unknown names in one line."""
-    if template not in TEMPLATES:
-        raise OneShotError(f"unknown prompt template {template!r}; choose {', '.join(TEMPLATES)}")
-    return TEMPLATES[template](problem)
 
 
 def prompt_for(tokenizer: Any | None, problem: str, template: str = "train") -> Any:

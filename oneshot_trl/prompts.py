@@ -12,6 +12,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from .errors import OneShotError
+
 TRAIN_SUFFIX = " Let's think step by step and output the final answer within \\boxed{}."
 QWEN25_MATH_COT_SYSTEM = "Please reason step by step, and put your final answer within \\boxed{}."
 
@@ -37,6 +39,18 @@ def bare_messages(problem: str) -> Messages:
 
 
 TEMPLATES = {"train": train_messages, "qwen25-math-cot": qwen25_math_cot_messages, "bare": bare_messages}
+
+
+def check_template(name: str) -> None:
+    """Refuse an unknown template name in one line (before any work or file is touched)."""
+    if name not in TEMPLATES:
+        raise OneShotError(f"unknown prompt template {name!r}; choose {', '.join(TEMPLATES)}")
+
+
+def prompt_messages(problem: str, template: str = "train") -> Messages:
+    """The conversation of ``problem`` in the named template."""
+    check_template(template)
+    return TEMPLATES[template](problem)
 
 
 def has_chat_template(tokenizer: Any) -> bool:

@@ -11,12 +11,12 @@ import shutil
 from pathlib import Path
 
 from .config import OneShotGRPOConfig, RunConfig
-from .data import build_full_set, build_training_set, load_problems, prompt_messages
+from .data import build_full_set, build_training_set, load_problems
 from .errors import OneShotError
 from .examples import parse_example_ids
 from .history import HISTORY_FILE
 from .modeling import load_model_and_tokenizer
-from .prompts import render_prompt
+from .prompts import check_template, prompt_messages, render_prompt
 from .records import METRICS_FILE, RUN_FILE, MetricsFileCallback, RichProgressCallback, text_hash, truncate_jsonl, write_run_record
 from .rewards import format_reward, make_math_reward
 
@@ -102,7 +102,7 @@ def run_training(run: RunConfig, args, *, progress: bool = True) -> Path:
         raise OneShotError("--lora-r is supported with --algo grpo only (TRL's PPO adapters share no value head)")
     state = PartialState()
     dtype = _dtype(run, args)
-    prompt_messages("", run.prompt)  # an unknown template fails before any file is touched
+    check_template(run.prompt)  # before any file is touched
     # Master weights stay float32: a 1e-6 learning rate vanishes in bf16 rounding. Mixed precision comes
     # from --bf16; the final model is saved in the training dtype (below).
     model, tokenizer = load_model_and_tokenizer(run.model, dtype="float32")

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import OneShotError
 from ..modeling import load_model_and_tokenizer
-from ..prompts import TEMPLATES, render_prompt
+from ..prompts import check_template, prompt_messages, render_prompt
 from ..rewards import grade_answer
 from .benchmarks import MAX_TOKENS, BenchmarkSpec, load_benchmark
 from .metrics import summarize
@@ -69,8 +69,7 @@ def evaluate(model: Any, tokenizer: Any, benchmarks: list[BenchmarkSpec], config
     are made, and a rerun generates only what is missing."""
     from .generation import HFGenerator
 
-    if config.prompt not in TEMPLATES:
-        raise OneShotError(f"unknown --prompt {config.prompt!r}; choose {', '.join(TEMPLATES)}")
+    check_template(config.prompt)
     out = Path(output_dir) if output_dir else None
     if out:
         out.mkdir(parents=True, exist_ok=True)
@@ -82,7 +81,7 @@ def evaluate(model: Any, tokenizer: Any, benchmarks: list[BenchmarkSpec], config
         protocol = config.protocol(spec)
         problems = load_benchmark(spec, config.data_dir, config.limit)
         ids = [str(row.get("id", row["index"])) for row in problems]
-        prompts = [render_prompt(tokenizer, TEMPLATES[config.prompt](row["problem"])) for row in problems]
+        prompts = [render_prompt(tokenizer, prompt_messages(row["problem"], config.prompt)) for row in problems]
         size = config.batch_size
         # Chunks run over all (sample, problem) pairs, so a small benchmark sampled many times still fills
         # each batch. A chunk is seeded by its position and, if any of its samples is missing, regenerated
