@@ -59,11 +59,10 @@ class DemoConfig:
     testbed: TestbedRecipe = field(default_factory=TestbedRecipe, metadata={"help": "The base model's recipe."})
 
     def ks(self) -> list[int]:
-        ks, k = [], 1
-        while k <= self.eval_samples:
-            ks.append(k)
-            k *= 2
-        return ks
+        """pass@k for k = 1, 2, 4, ... up to the samples per problem (as ``oneshot eval --k 1..N``)."""
+        from .evaluation.report import parse_ks
+
+        return parse_ks(f"1..{self.eval_samples}")
 
 
 # ---------------------------------------------------------------- worker side (each job in its own process)
@@ -179,7 +178,7 @@ def run_demo(config: DemoConfig | None = None, on_stage: Callable[[str, str], No
     """Run every stage and return the results (also written to ``<output_dir>/demo.json``, with plots).
     ``on_stage(stage, message)`` is called as each stage starts and as each run finishes."""
     config = config or DemoConfig()
-    from .selection import rank, read_stats
+    from .selection import rank, read_stats, trajectories
 
     out = Path(config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -228,7 +227,7 @@ def run_demo(config: DemoConfig | None = None, on_stage: Callable[[str, str], No
     problems = [json.loads(line) for line in (Path(base) / "rl.jsonl").open()]
     result = {
         "config": asdict(config), "base_model": base, "pi1": {"index": pi1.index, "std": pi1.std, "mean": pi1.mean,
-        "history": pi1_history(Path(history["run_dir"]) / "history.jsonl", pi1.index),
+        "history": trajectories(Path(history["run_dir"]) / "history.jsonl", {pi1.index})[pi1.index],
         "problem": problems[pi1.index]["problem"], "answer": problems[pi1.index]["answer"]},
         "top5": [{"index": r.stats.index, "std": r.stats.std} for r in ranked[:5]],
         "base": base_eval["eval"], "base_checks": base_eval["checks_step0"], "runs": runs,
@@ -241,12 +240,6 @@ def run_demo(config: DemoConfig | None = None, on_stage: Callable[[str, str], No
     result["stage_seconds"] = times
     (out / DEMO_FILE).write_text(json.dumps(result, indent=2, default=str))
     return result
-
-
-def pi1_history(path: Path, index: int) -> list[float]:
-    from .history import read_history
-
-    return read_history(path).get(index, [])
 
 
 # ---------------------------------------------------------------- report
@@ -307,10 +300,9 @@ def conclusion(result: dict) -> str:
 
 def plot(result: dict, out: Path) -> list[Path]:
     """``curves.png`` (held-out greedy accuracy and training-example accuracy vs step) and ``pass_at_k.png``."""
-    import matplotlib
+    from .evaluation.report import _pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()  # the non-interactive backend, as every plot of the package
 
     colors = {"1-shot": "tab:red", "format-only": "tab:gray", "full-set": "tab:blue", "base": "black"}
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
