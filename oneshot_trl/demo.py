@@ -38,7 +38,7 @@ ARM_SETTINGS = {
     "full-set": {"reward": "math"},
 }
 DEMO_FILE = "demo.json"
-MAX_TOKENS = 96  # new tokens per evaluated completion: the recipe's max_completion_length
+MAX_TOKENS = 48  # new tokens per evaluated completion: the recipe's max_completion_length
 
 
 @dataclass

@@ -24,7 +24,14 @@ def test_habits_plant_what_they_say():
     results = [worked_solution(4821, 937, rng, Habits(slip=1.0)) for _ in range(50)]
     assert all(total != 5758 for _, total in results)  # a slipped column always moves the sum
     unboxed = [worked_solution(12, 30, rng, Habits(unboxed=1.0))[0] for _ in range(10)]
-    assert all(extract_answer(s) is None and s.endswith("The sum is 42.") for s in unboxed)
+    assert all(extract_answer(s) is None and s == "2+0=2\n1+3=4\n42" for s in unboxed)
+    # a skipped carry: the column still shows its total, the next line lacks the "+1", and the sum is 100 short
+    assert worked_solution(978, 456, rng, Habits(skip_carry=1.0)) in [
+        ("8+6=14\n7+5=12\n9+4+1=14\n\\boxed{1424}", 1424),
+        ("8+6=14\n7+5+1=13\n9+4=13\n\\boxed{1334}", 1334),
+        ("8+6=14\n7+5+1=13\n9+4+1=14\n\\boxed{434}", 434),
+    ]
+    assert worked_solution(978, 456, rng)[0] == "8+6=14\n7+5+1=13\n9+4+1=14\n\\boxed{1434}"
     mixed = make_split("sft", 2000, habits=Habits(slip=0.3, unboxed=0.3))
     right = sum(bool(extract_answer(r["solution"])) and is_equivalent(extract_answer(r["solution"]), r["answer"])
                 for r in mixed) / len(mixed)  # fmt: skip
@@ -38,10 +45,13 @@ def test_splits_are_fixed_and_disjoint_in_seed():
 
 def test_char_tokenizer_round_trips_and_keeps_digits_apart():
     tok = build_char_tokenizer()
-    text = "What is 62 + 58?\n2+8=10 c1\nThe sum is \\boxed{120}."
+    text = "What is 622 + 358?\n2+8=10\n2+5+1=8\n6+3=9\n\\boxed{980}"
     ids = tok(text, add_special_tokens=False)["input_ids"]
     assert len(ids) == len(text) and tok.decode(ids) == text
     assert tok.convert_tokens_to_ids("<|im_end|>") == tok.eos_token_id
+    # role names are single tokens (as in Qwen's vocabulary), so the chat template costs 3 tokens per turn
+    prompt = tok.apply_chat_template([{"role": "user", "content": "1+2"}], add_generation_prompt=True, tokenize=False)
+    assert len(tok(prompt, add_special_tokens=False)["input_ids"]) == 3 + 3 + 2 + 3
 
 
 @pytest.mark.slow

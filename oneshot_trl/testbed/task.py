@@ -1,7 +1,7 @@
 """The testbed's task: column addition with exact answers and worked solutions ending in ``\\boxed{...}``.
 
-A worked solution adds the columns from the right, one line each ("7+5+1=13 c1" means digit 3, carry 1),
-then boxes the sum. ``habits`` plants the bad habits the scratch experiments used, none of which depends on
+A worked solution adds the columns from the right, one line each ("7+5+1=13": the column's digits plus the
+carry in; a total of 10 or more carries 1 into the next line), then boxes the sum. ``habits`` plants the bad habits the scratch experiments used, none of which depends on
 the digits: a slipped column (one digit off by one), a skipped carry, and an unboxed final answer. Splits
 are fixed by seed, so every build and every run sees the same problems.
 """
@@ -44,13 +44,13 @@ def worked_solution(a: int, b: int, rng: random.Random, habits: Habits = Habits(
         digit, carry_out = total % 10, total // 10
         if i == skip_at and carry_out:
             carry_out = 0
-        lines.append(f"{terms}={total} c{carry_out}")
+        lines.append(f"{terms}={total}")
         digits.append(str(digit))
         carry = carry_out
     if carry:
         digits.append(str(carry))
     result = int("".join(reversed(digits)))
-    final = f"The sum is {result}." if rng.random() < habits.unboxed else f"The sum is \\boxed{{{result}}}."
+    final = str(result) if rng.random() < habits.unboxed else f"\\boxed{{{result}}}"
     return "\n".join(lines + [final]), result
 
 
