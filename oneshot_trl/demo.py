@@ -38,7 +38,6 @@ ARM_SETTINGS = {
     "full-set": {"reward": "math"},
 }
 DEMO_FILE = "demo.json"
-MAX_TOKENS = 48  # new tokens per evaluated completion: the recipe's max_completion_length
 
 
 @dataclass
@@ -95,6 +94,13 @@ def _build(recipe: TestbedRecipe, cache: str, threads: int) -> str:
         torch.set_num_threads(1)
 
 
+def _max_tokens() -> int:
+    """New tokens per evaluated completion: what the recipe lets training generate."""
+    from .config import load_recipe
+
+    return int(load_recipe(RECIPE)["max_completion_length"])
+
+
 def _evaluate(model_path: str, data_dir: str, config: DemoConfig, out: str) -> dict:
     """Greedy and sampled evaluation on the held-out split; the summary fields the report uses."""
     from .evaluation import EvalConfig, evaluate
@@ -104,7 +110,7 @@ def _evaluate(model_path: str, data_dir: str, config: DemoConfig, out: str) -> d
     shutil.rmtree(out, ignore_errors=True)  # a model trained anew must not resume an older model's samples
     model, tokenizer = load_model(model_path)
     specs = parse_benchmarks(HELDOUT, data_dir)
-    common = {"max_tokens": MAX_TOKENS, "prompt": PROMPT, "limit": config.eval_problems, "data_dir": data_dir, "batch_size": 256}
+    common = {"max_tokens": _max_tokens(), "prompt": PROMPT, "limit": config.eval_problems, "data_dir": data_dir, "batch_size": 256}
     greedy = evaluate(model, tokenizer, specs, EvalConfig(n=1, temperature=0.0, ks=[1], **common), Path(out) / "greedy")
     sampled = evaluate(model, tokenizer, specs, EvalConfig(n=config.eval_samples, temperature=1.0, ks=config.ks(), **common),
                        Path(out) / "sampled")["benchmarks"][HELDOUT]  # fmt: skip
@@ -168,7 +174,7 @@ def _run_overrides(config: DemoConfig, base: str, out: Path, seed: int, arm: str
     overrides = {"model": base, "dataset": str(Path(base) / "rl.jsonl"), "output_dir": str(out), "overwrite": True,
                  "seed": seed, "max_steps": config.steps, "eval_every": config.eval_every,
                  "eval_benchmarks": HELDOUT, "eval_data_dir": base, "eval_limit": config.eval_every_problems,
-                 "eval_max_tokens": MAX_TOKENS, **ARM_SETTINGS[arm]}  # fmt: skip
+                 "eval_max_tokens": _max_tokens(), **ARM_SETTINGS[arm]}  # fmt: skip
     if arm != "full-set":
         overrides["example_id"] = str(example)
     return overrides

@@ -25,7 +25,7 @@ def test_habits_plant_what_they_say():
     assert all(total != 5758 for _, total in results)  # a slipped column always moves the sum
     unboxed = [worked_solution(12, 30, rng, Habits(unboxed=1.0))[0] for _ in range(10)]
     assert all(extract_answer(s) is None and s == "2+0=2\n1+3=4\n42" for s in unboxed)
-    # a skipped carry: the column still shows its total, the next line lacks the "+1", and the sum is 100 short
+    # a skipped carry: the column still shows its total, the next line lacks the "+1", and the sum falls short
     assert worked_solution(978, 456, rng, Habits(skip_carry=1.0)) in [
         ("8+6=14\n7+5=12\n9+4+1=14\n\\boxed{1424}", 1424),
         ("8+6=14\n7+5+1=13\n9+4=13\n\\boxed{1334}", 1334),

@@ -1,9 +1,10 @@
 """The testbed's task: column addition with exact answers and worked solutions ending in ``\\boxed{...}``.
 
 A worked solution adds the columns from the right, one line each ("7+5+1=13": the column's digits plus the
-carry in; a total of 10 or more carries 1 into the next line), then boxes the sum. ``habits`` plants the bad habits the scratch experiments used, none of which depends on
-the digits: a slipped column (one digit off by one), a skipped carry, and an unboxed final answer. Splits
-are fixed by seed, so every build and every run sees the same problems.
+carry in; a total of 10 or more carries 1 into the next line), then boxes the sum. ``habits`` plants the bad
+habits the scratch experiments used, none of which depends on the digits: a slipped column (one digit off by
+one), a skipped carry, and an unboxed final answer. Splits are fixed by seed, so every build and every run
+sees the same problems.
 """
 
 from __future__ import annotations
