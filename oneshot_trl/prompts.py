@@ -4,7 +4,8 @@ Training (the authors' files): the problem followed by ``TRAIN_SUFFIX``, as one 
 through the model's chat template. Evaluation (the Qwen2.5-Math harness, ``qwen25-math-cot``): a
 system turn asking for step-by-step reasoning and a boxed answer, then the problem as the user turn.
 ``bare`` is the problem alone as the user turn, for small models whose context the paper's suffix would
-dominate (the offline testbed). A tokenizer with no chat template (a base model saved without one) gets a plain-text fallback.
+dominate (the offline testbed). A tokenizer with no chat template (a base model saved without one) gets a
+plain-text fallback.
 """
 
 from __future__ import annotations

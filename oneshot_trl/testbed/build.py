@@ -86,7 +86,8 @@ def build(recipe: TestbedRecipe = TestbedRecipe(), cache: Path = CACHE, log=prin
     from transformers.trainer_callback import PrinterCallback
     from trl import SFTConfig, SFTTrainer
 
-    from ..evaluation import BenchmarkSpec, EvalConfig, evaluate
+    from ..evaluation import EvalConfig, evaluate
+    from ..evaluation.benchmarks import parse_benchmarks
 
     out = cache / recipe.key()
     if (out / RECIPE_FILE).exists():
@@ -115,7 +116,7 @@ def build(recipe: TestbedRecipe = TestbedRecipe(), cache: Path = CACHE, log=prin
     model = Qwen2ForCausalLM(config)
     model.generation_config = GenerationConfig(eos_token_id=[tokenizer.eos_token_id], pad_token_id=tokenizer.pad_token_id)
 
-    dev = BenchmarkSpec("testbed_dev", "", "", "problem", "answer", 1, 0.0)
+    dev = parse_benchmarks("testbed_dev", work)[0]  # the eval_testbed_dev.jsonl written above
     dev_config = EvalConfig(n=1, temperature=0.0, max_tokens=48, ks=[1], prompt=PROMPT, data_dir=str(work), batch_size=64)
     history: list[dict] = []
 
