@@ -109,7 +109,8 @@ class VerifiableRewardModel(nn.Module):
         for ids, mask in zip(input_ids.tolist(), attention_mask.tolist()):
             meta, response_ids = self._match([t for t, m in zip(ids, mask) if m])
             text = self.tokenizer.decode(response_ids, skip_special_tokens=True)
-            pred, correct = grade_answer(text, meta["answer"], think=self.think, timeout=self.timeout)
+            pred, verdict = grade_answer(text, meta["answer"], think=self.think, timeout=self.timeout)
+            correct = bool(verdict)  # no verdict (timeout, ungradable gold) scores 0, as in the GRPO reward
             if self.reward == "format":
                 scores.append(format_reward([text])[0])
             else:

@@ -73,7 +73,8 @@ class OneShotGRPOTrainer(GRPOTrainer):
         local = []
         for example, completion, ids in zip(inputs, completions, completion_ids_list, strict=True):
             text = completion_text(completion)
-            pred, correct = grade_answer(text, example.get("answer", ""), think=think, timeout=timeout)
+            pred, verdict = grade_answer(text, example.get("answer", ""), think=think, timeout=timeout)
+            correct = bool(verdict)  # no verdict (timeout, ungradable gold) is not a correct answer here
             local.append({
                 "index": int(example.get("index", -1)), "example_id": example.get("example_id", ""),
                 "correct": correct, "answer": normalize(pred).text if pred is not None else None,

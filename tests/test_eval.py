@@ -86,7 +86,7 @@ def test_eval_cli_on_real_files_writes_samples_and_resumes(tiny_model, shared_da
     assert run_cli(argv) == 0
     samples = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
     assert len(samples) == 3 * 1 + 3 * 8  # MATH500 greedy, AMC23 avg@8
-    assert set(samples[0]) == {"benchmark", "id", "sample", "completion", "answer", "gold", "correct", "tokens"}
+    assert set(samples[0]) == {"benchmark", "id", "sample", "completion", "answer", "gold", "correct", "graded", "tokens"}
     summary = json.loads((out / "summary.json").read_text())
     assert summary["benchmarks"]["amc23"]["protocol"] == {"n": 8, "temperature": 0.6, "top_p": 1.0, "max_tokens": 6,
                                                           "prompt": "qwen25-math-cot"}  # fmt: skip

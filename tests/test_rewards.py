@@ -11,9 +11,14 @@ from pathlib import Path
 import pytest
 
 from oneshot_trl.rewards import extract_answer, extract_boxed, format_reward, is_equivalent, make_math_reward, math_reward
-from oneshot_trl.rewards.reward import gold_is_gradable
+from oneshot_trl.rewards.reward import gold_is_gradable, grade_answer
 
-PAIRS = [json.loads(line) for line in (Path(__file__).parent / "data" / "equivalence_pairs.jsonl").open()]
+DATA = Path(__file__).parent / "data"
+PAIRS = [json.loads(line) for line in (DATA / "equivalence_pairs.jsonl").open()]
+# Written before the closed-form stage and the answer-family fixes; not tuned on since (see bench_reward.py).
+HELD_OUT = [json.loads(line) for line in (DATA / "equivalence_heldout.jsonl").open()]
+# Answer families from other projects' grader tests (issue 14), each family with wrong twins.
+FAMILIES = [json.loads(line) for line in (DATA / "equivalence_families.jsonl").open()]
 # Complex-number identities that neither we nor Math-Verify judge equal (see README, "Reward").
 KNOWN_MISSES = {("i", "\\sqrt{-1}"), ("-1", "e^{i\\pi}")}
 
@@ -62,6 +67,31 @@ def test_labelled_equivalence(pair):
     assert is_equivalent(pair["pred"], pair["gold"]) is pair["equivalent"]
 
 
+@pytest.mark.parametrize("pair", HELD_OUT + FAMILIES, ids=[f"{p['pred']}|{p['gold']}" for p in HELD_OUT + FAMILIES])
+def test_held_out_and_family_equivalence(pair):
+    assert is_equivalent(pair["pred"], pair["gold"]) is pair["equivalent"]
+
+
+@pytest.mark.parametrize(
+    "pred, gold",
+    [("32, 349", "32349"), ("1, 234", "1234"), (r"0.0833", r"\frac{1}{12}"), ("0.333333", r"\frac{1}{3}+10^{-5}"),
+     (r"\frac{1}{0}", r"\frac{1}{4}"), ("(2,5),(2,7)", "p=5,q=2;p=7,q=2"), ("5n+20", "5n+10"), ("2+2004!", "1+2004!"),
+     (r"\frac{\pi}{3}", "60"), ("y=2x+1", "y=2x-1"), ("4:40", "40"), ("1:2", "2:1"), ("c<2", "c<3")],
+)
+def test_never_rewards_these_wrong_answers(pred, gold):
+    assert is_equivalent(pred, gold) is False
+    assert math_reward([f"\\boxed{{{pred}}}"], answer=[gold]) == [0.0]
+
+
+def test_numeric_golds_are_formatted_and_lists_refused():
+    import numpy as np
+
+    assert math_reward([r"\boxed{27}", r"\boxed{27.5}", r"\boxed{3}", r"\boxed{4}"], answer=[27, 27.5, np.int64(3), 5]) == [
+        1.0, 1.0, 1.0, 0.0]  # fmt: skip
+    with pytest.raises(ValueError, match="'answer' column holds a list"):
+        math_reward([r"\boxed{1}"], answer=[[1, 2]])
+
+
 def test_labelled_set_is_large_and_two_sided():
     assert len(PAIRS) >= 200
     assert sum(p["equivalent"] for p in PAIRS) >= 60 and sum(not p["equivalent"] for p in PAIRS) >= 60
@@ -80,7 +110,9 @@ def test_every_eval_gold_equals_itself_and_its_boxed_form(shared_data):
 
 def test_ungradable_golds_give_none():
     assert gold_is_gradable("12.8") and not gold_is_gradable("") and not gold_is_gradable(r"\frac{1}{2")
-    assert math_reward([r"\boxed{1}", r"\boxed{1}"], answer=["", "1"]) == [None, 1.0]
+    assert not gold_is_gradable(r"\text{}") and not gold_is_gradable(None)
+    assert math_reward([r"\boxed{1}", r"\boxed{1}", r"\boxed{1}"], answer=["", "1", None]) == [None, 1.0, None]
+    assert grade_answer(r"\boxed{1}", r"\frac{1}{2") == ("1", None)
 
 
 def test_math_reward_trl_interface_and_logging():
@@ -159,7 +191,8 @@ def test_injection_payloads_do_not_run(tmp_path):
     ]
     for payload in payloads:
         assert math_reward([f"\\boxed{{{payload}}}"], answer=["12.8"]) == [0.0]
-        assert is_equivalent(payload, payload + " ") in (True, False)
+        assert is_equivalent(payload, "12.8") is False
+        assert is_equivalent("12.8", payload) is False
     assert not marker.exists()
 
 

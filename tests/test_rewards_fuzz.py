@@ -53,3 +53,38 @@ def test_grader_returns_a_bool_within_the_timeout(pred, gold):
 @given(latexish.filter(lambda s: s.strip()))
 def test_an_answer_equals_itself(text):
     assert is_equivalent(text, text)
+
+
+def test_closed_form_stage_agrees_with_sympy_on_random_expressions():
+    """Random expressions in x, y, π and radicals, rendered by sympy's own LaTeX printer, against a rewrite
+    (expanded, factored, shifted, doubled) or another random expression: every verdict the closed-form stage
+    reaches without sympy must be sympy's."""
+    import random
+
+    import sympy as sp
+
+    from oneshot_trl.rewards.closed_form import compare
+    from oneshot_trl.rewards.normalize import normalize
+
+    x, y = sp.symbols("x y")
+    rng = random.Random(7)
+
+    def expression(depth):
+        if depth == 0 or rng.random() < 0.3:
+            return rng.choice([sp.Integer(rng.randint(-9, 9)), sp.Rational(rng.randint(1, 9), rng.randint(1, 9)),
+                               x, y, sp.pi, sp.sqrt(rng.randint(2, 12))])  # fmt: skip
+        op, a, b = rng.choice("+-*/^r"), expression(depth - 1), expression(depth - 1)
+        return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b if b != 0 else a,
+                "^": lambda: a ** rng.randint(0, 3), "r": lambda: sp.sqrt(a)}[op]()  # fmt: skip
+
+    decided = 0
+    for _ in range(400):
+        e = expression(3)
+        f = rng.choice([sp.expand(e), sp.factor(e), expression(3), e + 1, 2 * e, e])
+        if e.has(sp.zoo, sp.nan, sp.oo) or f.has(sp.zoo, sp.nan, sp.oo):
+            continue
+        verdict = compare(normalize(sp.latex(e)).text, normalize(sp.latex(f)).text)
+        if verdict is not None:
+            decided += 1
+            assert verdict is (sp.simplify(e - f) == 0), (sp.latex(e), sp.latex(f))
+    assert decided > 250  # the stage decides most of them (the rest go to sympy)

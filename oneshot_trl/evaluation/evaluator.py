@@ -17,6 +17,9 @@ from .metrics import summarize
 
 SAMPLES_FILE = "samples.jsonl"
 SUMMARY_FILE = "summary.json"
+# Evaluation can afford what training cannot: a symbolic check that runs past 1 s is retried with 10 s
+# before the sample is recorded as ungraded (counted in the summary, scored as not correct).
+GRADE_TIMEOUT, GRADE_RETRY_TIMEOUT = 1.0, 10.0
 
 
 @dataclass
@@ -99,9 +102,11 @@ def evaluate(model: Any, tokenizer: Any, benchmarks: list[BenchmarkSpec], config
                 if (spec.name, ids[i], j) in done:
                     continue
                 gold = problems[i]["answer"]
-                pred, correct = grade_answer(text, gold, think=config.think)
+                pred, correct = grade_answer(text, gold, think=config.think, timeout=GRADE_TIMEOUT,
+                                             retry_timeout=GRADE_RETRY_TIMEOUT)  # fmt: skip
                 new.append({"benchmark": spec.name, "id": ids[i], "sample": j, "completion": text, "answer": pred,
-                            "gold": gold, "correct": bool(correct), "tokens": n_tokens})  # fmt: skip
+                            "gold": gold, "correct": bool(correct), "graded": correct is not None,
+                            "tokens": n_tokens})  # fmt: skip
             if samples_path:
                 with samples_path.open("a") as f:
                     f.writelines(json.dumps(r) + "\n" for r in new)

@@ -38,6 +38,9 @@ def summarize(records: list[dict], ks: list[int]) -> dict:
         "samples_per_problem": n_min,
         "accuracy": sum(sum(s["correct"] for s in v) / len(v) for v in by_problem.values()) / len(by_problem),
         "no_answer_rate": sum(r["answer"] is None for r in records) / len(records),
+        # Samples with no verdict (the grader timed out twice or failed, or the gold cannot be graded):
+        # scored as not correct above, and counted here so that a 0 is never silent.
+        "ungraded": sum(not r.get("graded", True) for r in records),
         # Accuracy = answer rate × this: separates "learned to box an answer" from "answers better".
         "answered_accuracy": (sum(r["correct"] for r in records if r["answer"] is not None)
                               / max(1, sum(r["answer"] is not None for r in records))),

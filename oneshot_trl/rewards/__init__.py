@@ -4,8 +4,8 @@ Imports neither torch nor TRL, so users can ``from oneshot_trl.rewards import ma
 """
 
 from .extract import extract_answer, extract_boxed
-from .grade import is_equivalent
+from .grade import check_equivalence, is_equivalent
 from .reward import format_reward, grade_answer, make_math_reward, math_reward
 
-__all__ = ["extract_boxed", "extract_answer", "is_equivalent", "math_reward", "make_math_reward", "format_reward",
+__all__ = ["extract_boxed", "extract_answer", "is_equivalent", "check_equivalence", "math_reward", "make_math_reward", "format_reward",
            "grade_answer"]

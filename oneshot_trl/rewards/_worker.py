@@ -1,6 +1,8 @@
 """A symbolic-equivalence worker process (started by ``symbolic.SymbolicPool``; not for direct use).
 
-Reads one JSON request per line on stdin ({"pred": ..., "gold": ...}) and writes {"v": true|false}.
+Reads one JSON request per line on stdin (``{"id": n, "pred": ..., "gold": ...}``) and writes
+``{"id": n, "v": true|false}``, echoing the id so the parent can never take one question's reply for
+another's. A check that raised writes ``{"id": n, "v": false, "error": "..."}``: the parent counts it.
 Only math-verify's LaTeX extraction is used: it parses with an ANTLR grammar into sympy objects and never
 evaluates text (its plain-expression mode calls ``parse_expr``, i.e. ``eval``, so it is not used).
 The parent kills this process when an answer runs past its timeout.
@@ -22,13 +24,32 @@ def main() -> None:
     except (ValueError, OSError):
         pass
     logging.disable(logging.CRITICAL)  # math-verify warns on every call with its own timeouts off
+    import sympy
     from math_verify import LatexExtractionConfig, parse, verify
 
     config = [LatexExtractionConfig()]
 
+    def parsed(text: str):
+        return parse(f"${text}$", extraction_config=config, parsing_timeout=None)
+
+    def same_line(pred: str, gold: str) -> bool:
+        """Two equations are the same when (lhs - rhs) of one is a non-zero constant times the other's."""
+        sides = []
+        for text in (pred, gold):
+            left, right = text.split("=")
+            left_parsed, right_parsed = parsed(left), parsed(right)
+            if not left_parsed or not right_parsed:
+                return False
+            sides.append(sympy.sympify(left_parsed[0]) - sympy.sympify(right_parsed[0]))
+        if sides[1] == 0:
+            return False
+        ratio = sympy.simplify(sides[0] / sides[1])
+        return bool(ratio.free_symbols == set() and ratio.is_number and ratio != 0)
+
     def judge(pred: str, gold: str) -> bool:
-        gold_parsed = parse(f"${gold}$", extraction_config=config, parsing_timeout=None)
-        pred_parsed = parse(f"${pred}$", extraction_config=config, parsing_timeout=None)
+        if pred.count("=") == 1 and gold.count("=") == 1:
+            return same_line(pred, gold)
+        gold_parsed, pred_parsed = parsed(gold), parsed(pred)
         if not gold_parsed or not pred_parsed:
             return False
         return bool(verify(gold_parsed, pred_parsed, timeout_seconds=None))
@@ -37,12 +58,13 @@ def main() -> None:
     out.write("ready\n")
     out.flush()
     for line in sys.stdin:
+        request = json.loads(line)
+        reply = {"id": request["id"], "v": False}
         try:
-            request = json.loads(line)
-            verdict = judge(str(request["pred"]), str(request["gold"]))
-        except Exception:  # noqa: BLE001 - any failure to parse or compare is "not equivalent"
-            verdict = False
-        out.write('{"v": true}\n' if verdict else '{"v": false}\n')
+            reply["v"] = judge(str(request["pred"]), str(request["gold"]))
+        except Exception as exc:  # noqa: BLE001 - reported to the parent, which counts it
+            reply["error"] = f"{type(exc).__name__}: {exc}"[:200]
+        out.write(json.dumps(reply) + "\n")
         out.flush()
 
 

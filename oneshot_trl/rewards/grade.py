@@ -2,9 +2,19 @@
 
 Cheapest first: identical strings → canonical forms (``normalize``) → exact rational arithmetic on
 plain numbers (``numeric``) → structure (tuples/intervals in order with their brackets, sets and
-answer lists in any order, matrices cell by cell) → symbolic equivalence with math-verify in a killable
-worker process (``symbolic``). Each stage answers True, False, or "undecided"; only undecided pairs go
-on. Every verdict is cached, so a 1-shot step (one gold, a few distinct answers) grades each pair once.
+answer lists in any order, assignments ``p=5,q=2``, matrices cell by cell) → values of closed forms and
+polynomials (``closed_form``) → symbolic equivalence with math-verify in a killable worker process
+(``symbolic``). Each stage answers True, False, or "undecided"; only undecided pairs go on, so sympy sees
+only what needs algebra.
+
+Verdicts are cached. A check that timed out or failed is not a verdict: ``check_equivalence`` returns
+None for it, nothing is cached, and the caller decides (training scores 0 and counts it; evaluation
+retries with a longer limit).
+
+Long decimals. A decimal with at least 6 significant digits matches a value whose decimal expansion does
+not terminate (1/12, √2, π/3) when it is that value rounded or truncated at the decimal's last digit
+(they differ by less than one unit there): ``0.0833333333333333`` = ``\frac{1}{12}``. A value that
+terminates must be written exactly, and shorter decimals (``0.333`` for 1/3) are not accepted.
 """
 
 from __future__ import annotations
@@ -12,17 +22,23 @@ from __future__ import annotations
 import re
 import threading
 
+from fractions import Fraction
+
+from . import closed_form
 from .normalize import Normalized, normalize
 from .numeric import to_rational
 from .symbolic import get_pool
 
 _TEXT = re.compile(r"^[A-Za-z][A-Za-z ]*$")
 _MATRIX = re.compile(r"^\\begin\{([pbvBV]?matrix|array)\}(?:\{[^{}]*\})?(.*)\\end\{\1\}$", re.DOTALL)
-_OPEN = {"(": ")", "[": "]", "{": "}"}
+_ASSIGNMENT = re.compile(r"^([a-zA-Z](?:_\{?[a-zA-Z0-9]+\}?)?|\\[a-zA-Z]+)=([^=]+)$")
+_DECIMAL = re.compile(r"^-?(\d*)\.(\d+)$")
+_MIN_SIGNIFICANT = 6
 _CACHE_LIMIT = 200_000
 
-_cache: dict[tuple[str, str, float], bool] = {}
+_cache: dict[tuple[str, str], bool] = {}
 _cache_lock = threading.Lock()
+internal_errors = 0  # exceptions inside the grader itself (a bug, not a verdict): counted, never cached
 
 
 def _split_top(s: str, sep: str) -> list[str]:
@@ -72,14 +88,56 @@ def _structure(s: str):
     parts = _split_top(s, "\\cup")
     if len(parts) > 1:
         return ("union", None, parts)
+    groups = _split_top(s, ";")
+    if len(groups) > 1 and all(groups):  # "p=5,q=2;p=7,q=2": a list of solutions
+        return ("list", None, [_assignments(_split_top(g, ",")) or g for g in groups])
     if len(s) >= 2 and s[0] in "([" and s[-1] in ")]" and _closes_at_end(s.replace("\\{", "{").replace("\\}", "}")):
         items = _split_top(s[1:-1], ",")
         if len(items) > 1:
             return ("sequence", s[0] + s[-1], items)
     items = _split_top(s, ",")
     if len(items) > 1 and all(items):
-        return ("list", None, items)
+        solution = _assignments(items)
+        if solution is not None and solution.startswith("("):
+            return _structure(solution)
+        return ("list", None, items if solution is None else _split_top(solution, ","))
     return None
+
+
+def _assignments(items: list[str]) -> str | None:
+    """Values of a list of assignments: ``x=1,x=2`` → ``1,2`` (one variable's solutions);
+    ``p=5,q=2`` → ``(5,2)`` (one solution, in the order written). None when not all are assignments."""
+    matches = [_ASSIGNMENT.match(item) for item in items]
+    if len(items) < 2 or not all(matches):
+        return None
+    names = [m.group(1) for m in matches]
+    values = ",".join(m.group(2) for m in matches)
+    if len(set(names)) == 1:
+        return values
+    return f"({values})" if len(set(names)) == len(names) else None
+
+
+def _terminates(x: Fraction | float) -> bool:
+    """Whether a value has a finite decimal expansion (its denominator has no prime but 2 and 5)."""
+    if not isinstance(x, Fraction):
+        return False  # a float here came from a radical or π
+    d = x.denominator
+    for prime in (2, 5):
+        while d % prime == 0:
+            d //= prime
+    return d == 1
+
+
+def _long_decimal_match(decimal_text: str, other: Fraction | float | None) -> bool:
+    """The long-decimal rule (module docstring): ``decimal_text`` rounds or truncates ``other``."""
+    m = _DECIMAL.match(decimal_text)
+    if m is None or other is None or _terminates(other):
+        return False
+    digits = (m.group(1) + m.group(2)).lstrip("0")
+    if len(digits) < _MIN_SIGNIFICANT:
+        return False
+    places = len(m.group(2))
+    return abs(float(Fraction(decimal_text)) - float(other)) < 10.0**-places
 
 
 def _atom(p: Normalized, g: Normalized) -> bool | None:
@@ -90,13 +148,19 @@ def _atom(p: Normalized, g: Normalized) -> bool | None:
         # "50%" may be written 50 or 0.5: accept either reading of a side that had a percent sign.
         preds = {rp, rp / 100} if p.percent else {rp}
         golds = {rg, rg / 100} if g.percent else {rg}
-        return bool(preds & golds)
+        if preds & golds:
+            return True
+        return _long_decimal_match(p.text, rg) or _long_decimal_match(g.text, rp)
     if _TEXT.match(p.text) and _TEXT.match(g.text):  # plain words: case and spaces do not matter
         if p.text.replace(" ", "").lower() == g.text.replace(" ", "").lower():
             return True
         # Different words differ; but "ab" vs "ba" may be products of variables: let sympy decide those.
         return False if max(len(p.text), len(g.text)) >= 3 or " " in p.text + g.text else None
-    return None
+    verdict = closed_form.compare(p.text, g.text)
+    if verdict is not True and (_DECIMAL.match(p.text) or _DECIMAL.match(g.text)):
+        if _long_decimal_match(p.text, closed_form.value(g.text)) or _long_decimal_match(g.text, closed_form.value(p.text)):
+            return True
+    return verdict
 
 
 def _unordered(preds: list[str], golds: list[str]) -> bool | None:
@@ -125,9 +189,14 @@ def _compare(p: Normalized, g: Normalized) -> bool | None:
         return True
     sp, sg = _structure(p.text), _structure(g.text)
     if sp is None and sg is None:
-        return _atom(p, g)
+        verdict = _atom(p, g)
+        if verdict is None:
+            verdict = _relations_and_ratios(p.text, g.text)
+        return verdict if verdict is not None else _number_against_other(p.text, g.text)
     if sp is None or sg is None or sp[0] != sg[0]:
-        return None  # different shapes may still be equal symbolically ("[0,1)" vs "0 <= x < 1")
+        # Different shapes may still be equal symbolically ("[0,1)" vs "0 <= x < 1"), but a tuple, a list
+        # ("32,349" with a space is two numbers), a set or a matrix is never a single number.
+        return _number_against_other(p.text, g.text)
     kind, info_p, items_p = sp
     _, info_g, items_g = sg
     if kind in ("set", "list"):
@@ -140,17 +209,133 @@ def _compare(p: Normalized, g: Normalized) -> bool | None:
     return True if all(verdicts) else None
 
 
-def _judge(pred: str, gold: str, timeout: float) -> bool:
+_RELATION = re.compile(r"<|>|\\le|\\ge|\\ne|\\lt|\\gt|\\in\b|\\subset|\\notin")
+
+
+def _close(a, b) -> bool:
+    return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(a)), abs(float(b)))
+
+
+_ONE_RELATION = re.compile(r"^([a-zA-Z])(<|>|\\leq?|\\geq?|\\neq?|\\lt|\\gt)(?![a-zA-Z])(.+)$")
+
+
+def _ratio(text: str) -> list | None:
+    parts = text.split(":")
+    values = [closed_form.value(part) for part in parts] if len(parts) > 1 else None
+    return values if values and all(v is not None for v in values) and values[0] != 0 else None
+
+
+def _relations_and_ratios(pred: str, gold: str) -> bool | None:
+    """``m\\leq X`` vs ``m\\leq Y``: the same variable and relation, so compare X with Y. ``a:b:c`` vs
+    ``d:e:f``: the same ratio when proportional."""
+    pred, gold = (t[1:-1] if t.startswith("{") and t.endswith("}") and _closes_at_end(t) else t for t in (pred, gold))
+    mp, mg = _ONE_RELATION.match(pred), _ONE_RELATION.match(gold)
+    if mp and mg and mp.group(1, 2) == mg.group(1, 2) and mp.group(1) not in mp.group(3) + mg.group(3):
+        return closed_form.compare(mp.group(3), mg.group(3))
+    rp, rg = _ratio(pred), _ratio(gold)
+    if rp and rg:
+        if len(rp) != len(rg):
+            return False
+        return all(_close(a / rp[0], b / rg[0]) for a, b in zip(rp, rg))
+    return None
+
+
+def _number_against_other(pred: str, gold: str) -> bool | None:
+    """False when one side is a number (a closed form without variables) and the other is plainly not one:
+    a tuple, list, set, interval or matrix, an inequality, an equation or a ratio whose sides differ from
+    that number. None when undecided (sympy may still find them equal)."""
+    for scalar, other in ((pred, gold), (gold, pred)):
+        kind = _structure(other)
+        if kind is not None and kind[0] != "union" and _structure(scalar) is None and closed_form.parse(scalar):
+            return False  # a tuple, list, set or matrix is never a scalar expression such as 2n+1
+    for number_text, other in ((pred, gold), (gold, pred)):
+        try:
+            number = closed_form.value(number_text)
+        except OverflowError:
+            number = None
+        if number is None:
+            continue
+        if _structure(other) is not None or _RELATION.search(other) or other.count(":") > 1:
+            return False
+        for sep in ("=", ":"):
+            if other.count(sep) == 1:
+                left, right = (closed_form.value(part) for part in other.split(sep))
+                if sep == ":":  # a ratio equals a number only as its quotient; a time (4:40) never does
+                    numeric_ratio = left is not None and right not in (None, 0)
+                    return None if numeric_ratio and _close(left / right, number) else False
+                if sep == "=":
+                    sides = [v for v in (left, right) if v is not None]
+                    return None if any(_close(v, number) for v in sides) else False
+    return None
+
+
+class _NeedsSympy(Exception):
+    """Raised instead of calling a worker when the caller asked for the cheap stages only."""
+
+
+#: What ``check_equivalence(..., symbolic=False)`` returns for a pair only sympy can decide.
+NEEDS_SYMPY = "needs-sympy"
+
+
+def _symbolic(pred: str, gold: str, timeout: float, symbolic: bool) -> bool | None:
+    if not symbolic:
+        raise _NeedsSympy
+    return get_pool().equivalent(pred, gold, timeout)
+
+
+def _judge(pred: str, gold: str, timeout: float, symbolic: bool = True) -> bool | None:
     if pred.strip() == gold.strip():
         return True
     p, g = normalize(pred), normalize(gold)
     if not p.text:
         return False
+    if "=" in p.text + g.text and (p.lhs or g.lhs or ("=" in p.text and "=" in g.text)):
+        # An equation on either side ("2x+4y-3=0"): compare whole relations ("y=-\frac12x+\frac34").
+        left, right = p.equation, g.equation
+        if left.count("=") == 1 and right.count("=") == 1:
+            verdict = closed_form.same_line(left, right)
+            if verdict is not None:
+                return verdict
+            if "," not in left + right:  # "n=2,5,13" is a list of values, not a line
+                return _symbolic(left, right, timeout, symbolic)
     verdict = _compare(p, g)
     if verdict is not None:
         return verdict
-    # Undecided: symbolic check on the canonical forms, in a worker; a timeout scores 0.
-    return bool(get_pool().equivalent(p.text, g.text, timeout))
+    # Undecided: symbolic check on the canonical forms, in a worker; None when it timed out or failed.
+    return _symbolic(p.text, g.text, timeout, symbolic)
+
+
+def check_equivalence(pred: str | None, gold: str | None, *, timeout: float = 1.0,
+                      symbolic: bool = True) -> bool | None | str:  # fmt: skip
+    r"""True / False when the grader reached a verdict; None when the symbolic check ran past ``timeout``
+    seconds or failed inside the grader (counted in ``symbolic.get_pool().timeouts`` / ``errors`` and
+    ``internal_errors``). Only verdicts are cached, so a retry with a longer ``timeout`` really runs again.
+    With ``symbolic=False`` a pair that only sympy can decide returns ``NEEDS_SYMPY`` instead (so a caller
+    can send all such pairs of a step to the workers at once).
+
+    >>> check_equivalence("0.0833333333333333", r"\frac{1}{12}"), check_equivalence("32, 349", "32349")
+    (True, False)
+    """
+    global internal_errors
+    if not isinstance(pred, str) or not isinstance(gold, str) or not pred.strip():
+        return False
+    cached = _cache.get((pred, gold))
+    if cached is not None:
+        return cached
+    try:
+        verdict = _judge(pred, gold, timeout, symbolic)
+    except _NeedsSympy:
+        return NEEDS_SYMPY
+    except Exception:  # noqa: BLE001 - model output is untrusted; a grader bug must not stop training
+        with _cache_lock:
+            internal_errors += 1
+        return None
+    if verdict is not None:
+        with _cache_lock:
+            if len(_cache) >= _CACHE_LIMIT:
+                _cache.clear()
+            _cache[(pred, gold)] = verdict
+    return verdict
 
 
 def is_equivalent(pred: str | None, gold: str | None, *, timeout: float = 1.0) -> bool:
@@ -163,21 +348,7 @@ def is_equivalent(pred: str | None, gold: str | None, *, timeout: float = 1.0) -
     >>> is_equivalent(r"x = 3", "3"), is_equivalent(r"336^\circ", "336"), is_equivalent(r"\text{Evelyn}", "evelyn")
     (True, True, True)
     """
-    if not isinstance(pred, str) or not isinstance(gold, str) or not pred.strip():
-        return False
-    key = (pred, gold, timeout)
-    cached = _cache.get(key)
-    if cached is not None:
-        return cached
-    try:
-        verdict = _judge(pred, gold, timeout)
-    except Exception:  # noqa: BLE001 - model output is untrusted; any failure is "not equivalent"
-        verdict = False
-    with _cache_lock:
-        if len(_cache) >= _CACHE_LIMIT:
-            _cache.clear()
-        _cache[key] = verdict
-    return verdict
+    return bool(check_equivalence(pred, gold, timeout=timeout))
 
 
 def clear_cache() -> None:
@@ -185,3 +356,4 @@ def clear_cache() -> None:
     _cache.clear()
     normalize.cache_clear()
     to_rational.cache_clear()
+    closed_form.parse.cache_clear()

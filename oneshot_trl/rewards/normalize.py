@@ -25,7 +25,7 @@ _UNITS = (
     "units?|square units?|sq units?|cubic units?|degrees?|radians?|dollars?|cents?|mph|km/h|kmh|kph|cm|mm|km|"
     "meters?|metres?|miles?|inches|inch|in|feet|foot|ft|yards?|yd|hours?|hrs?|minutes?|mins?|seconds?|secs?|"
     "days?|weeks?|months?|years?|pounds?|lbs?|kg|grams?|ounces?|oz|liters?|litres?|ml|gallons?|people|persons?|"
-    "students?|ways?|times|points?|percent|sq\\.? ?ft|sq\\.? ?in|sq\\.? ?cm|cm\\^?\\{?[23]\\}?|m\\^?\\{?[23]\\}?|"
+    "students?|ways?|times|points?|percent|percentage|pct|sq\\.? ?ft|sq\\.? ?in|sq\\.? ?cm|cm\\^?\\{?[23]\\}?|m\\^?\\{?[23]\\}?|"
     "ft\\^?\\{?[23]\\}?|in\\^?\\{?[23]\\}?|square (?:feet|inches|meters|centimeters|miles|yards)|"
     "cubic (?:feet|inches|meters|centimeters|yards)"
 )
@@ -33,7 +33,11 @@ _UNITS = (
 _UNIT_TAIL = re.compile(rf"^(.*?(?:\d|\}}|\\pi))\s*(?:{_UNITS})\.?$", re.IGNORECASE)
 _SHORT_UNIT_TAIL = re.compile(r"^(.*?(?:\d|\}|\\pi))\s+(?:m|g|s|h|l|L)\.?$")
 _LHS = re.compile(r"^(?:[a-zA-Z](?:_\{?[a-zA-Z0-9]+\}?)?|\\[a-zA-Z]+)\s*=\s*(?P<rhs>[^=]+)$")
+# A comma groups thousands only with no space after it: "32,349" is a number, "32, 349" two of them.
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_PERCENT_WORD = re.compile(r"(?:\d|\})\s*(?:percent|percentage|pct)\.?$", re.IGNORECASE)
+# "x=1 or x=2", "p=-1 \text{ and } p=\frac{15}{8}": the answers of a list.
+_CONNECTIVE = re.compile(r"\s*(?:\\text\{\s*(?:and|or)\s*\}|\s(?:and|or)\s)\s*", re.IGNORECASE)
 _MIXED_SPACE = re.compile(r"^(-?\d+)\s+(\d+)\s*/\s*(\d+)$")
 _FRAC_SHORT = re.compile(r"\\frac\s*(\d|\{[^{}]*\})\s*(\d|\{[^{}]*\})")
 _SQRT_SHORT = re.compile(r"\\sqrt\s*(\d+|[a-zA-Z])")
@@ -45,10 +49,17 @@ _SPACES = re.compile(r"(?<![a-zA-Z])\s+|\s+(?![a-zA-Z])")
 
 @dataclass(frozen=True)
 class Normalized:
-    """A canonical answer: ``text`` plus whether a percent sign was removed (50% may mean 0.5)."""
+    """A canonical answer: ``text``, whether a percent sign or word was removed (50% may mean 0.5), and the
+    left-hand side removed from ``x = ...`` (so a grader can still compare whole equations)."""
 
     text: str
     percent: bool = False
+    lhs: str = ""
+
+    @property
+    def equation(self) -> str:
+        """The answer with its left-hand side: ``y=2x+1`` for ``y = 2x + 1``."""
+        return f"{self.lhs}={self.text}" if self.lhs else self.text
 
 
 def _strip_delimiters(s: str) -> str:
@@ -63,7 +74,7 @@ def normalize(raw: str) -> Normalized:
     r"""Canonical form of an answer string.
 
     >>> normalize(r"$x = \dfrac{64}{5}\text{ mph}$")
-    Normalized(text='\\frac{64}{5}', percent=False)
+    Normalized(text='\\frac{64}{5}', percent=False, lhs='x')
     >>> normalize(r"12\%").percent, normalize(r"1{,}000").text, normalize(r"336^\circ").text
     (True, '1000', '336')
     """
@@ -76,7 +87,8 @@ def normalize(raw: str) -> Normalized:
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
     s = s.replace("\\{,\\}", "").replace("{,}", "").replace("~", " ").replace("\n", " ")
     s = _SPACE_CMD.sub(" ", s)
-    percent = "%" in s
+    s = _CONNECTIVE.sub(",", s)
+    percent = "%" in s or bool(_PERCENT_WORD.search(s))
     for token in _DROP:
         s = s.replace(token, "")
     prev = None
@@ -91,15 +103,16 @@ def normalize(raw: str) -> Normalized:
             if not m:
                 break
             s = m.group(1).strip()
+    lhs = ""
     m = _LHS.match(s)
     if m:
-        s = m.group("rhs").strip()
+        lhs, s = _SPACES.sub("", s[: m.start("rhs")]).rstrip("="), m.group("rhs").strip()
     m = _MIXED_SPACE.match(s)
     if m:
         s = f"{m.group(1)}\\frac{{{m.group(2)}}}{{{m.group(3)}}}"
-    s = _SPACES.sub("", s)
     if _THOUSANDS.match(s):
         s = s.replace(",", "")
+    s = _SPACES.sub("", s)
     s = _FRAC_SHORT.sub(lambda m: f"\\frac{{{m.group(1).strip('{}')}}}{{{m.group(2).strip('{}')}}}", s)
     s = _SQRT_SHORT.sub(r"\\sqrt{\1}", s)
     m = _CHOICE.match(s)
@@ -107,4 +120,4 @@ def normalize(raw: str) -> Normalized:
         s = m.group(1).upper()
     if s.startswith("+"):
         s = s[1:]
-    return Normalized(s, percent)
+    return Normalized(s, percent, lhs)

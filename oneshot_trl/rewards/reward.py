@@ -7,10 +7,12 @@ Completions are strings or conversations (the last message's content is graded).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
+from . import grade
 from .extract import extract_answer
-from .grade import is_equivalent
+from .grade import check_equivalence
 from .normalize import normalize
 from .symbolic import get_pool
 
@@ -29,22 +31,82 @@ def completion_text(completion: Any) -> str:
     return ""
 
 
+def gold_text(gold: Any, column: str = "answer") -> str | None:
+    """A gold answer as text: strings as they are, numbers formatted (``27`` → ``"27"``), None → None.
+
+    A list or any other container is refused: one row has one gold answer.
+    """
+    if gold is None or isinstance(gold, str):
+        return gold
+    if isinstance(gold, bool):
+        raise ValueError(f"the {column!r} column holds a boolean ({gold!r}); give the gold answer as text or a number")
+    if isinstance(gold, int):
+        return str(gold)
+    if isinstance(gold, float):
+        return repr(gold) if gold == gold and abs(gold) != float("inf") else None
+    if hasattr(gold, "item") and getattr(gold, "ndim", None) == 0:  # numpy scalars from pandas/datasets
+        return gold_text(gold.item(), column)
+    raise ValueError(
+        f"the {column!r} column holds a {type(gold).__name__} ({str(gold)[:60]}); give one gold answer per row as "
+        "text or a number (join several answers into one string, e.g. '1, 2')"
+    )
+
+
 def gold_is_gradable(gold: Any) -> bool:
-    """A gold answer that is empty or has unbalanced braces cannot be graded: its rows are skipped."""
+    """A gold answer that is empty, has unbalanced braces or normalises to nothing cannot be graded: its rows
+    are skipped (None), never scored 0."""
     if not isinstance(gold, str) or not gold.strip():
         return False
     text = gold.replace("\\{", "").replace("\\}", "")
     return text.count("{") == text.count("}") and bool(normalize(gold).text)
 
 
-def grade_answer(text: str, gold: str, *, think: bool = False, timeout: float = 1.0) -> tuple[str | None, bool]:
-    r"""The answer extracted from a completion's text, and whether it is correct (False for ungradable golds).
+def grade_answer(text: str, gold: Any, *, think: bool = False, timeout: float = 1.0,
+                 retry_timeout: float | None = None) -> tuple[str | None, bool | None]:  # fmt: skip
+    r"""The answer extracted from a completion's text, and whether it is correct.
 
-    >>> grade_answer(r"so \boxed{\dfrac{64}{5}}", "12.8"), grade_answer("no box", "12.8")
-    (('\\dfrac{64}{5}', True), (None, False))
+    ``correct`` is None when it cannot be known: the gold cannot be graded, or the symbolic check ran past
+    its time (after one retry with ``retry_timeout`` seconds, if given) or failed. Callers skip or count
+    those rows; they are not wrong answers.
+
+    >>> grade_answer(r"so \boxed{\dfrac{64}{5}}", "12.8"), grade_answer("no box", "12.8"), grade_answer(r"\boxed{1}", "")
+    (('\\dfrac{64}{5}', True), (None, False), ('1', None))
     """
+    gold = gold_text(gold)
     pred = extract_answer(text, think=think)
-    return pred, pred is not None and gold_is_gradable(gold) and is_equivalent(pred, gold, timeout=timeout)
+    if not gold_is_gradable(gold):
+        return pred, None
+    if pred is None:
+        return None, False
+    verdict = check_equivalence(pred, gold, timeout=timeout)
+    if verdict is None and retry_timeout is not None and retry_timeout > timeout:
+        verdict = check_equivalence(pred, gold, timeout=retry_timeout)
+    return pred, verdict
+
+
+def _grade_distinct(extracted: list, golds: list, timeout: float, workers: int) -> tuple[dict, set]:
+    """Verdicts for each distinct (answer, gold) pair, graded once, and the set of gradable golds.
+
+    The cheap stages run here; the pairs that need sympy then run at the same time across the symbolic
+    workers (a full-set step has a few of them, a 1-shot step usually none)."""
+    verdicts: dict = {}
+    gradable = {gold for gold in set(golds) if gold_is_gradable(gold)}
+    needs_sympy = []
+    for pair in dict.fromkeys(zip(extracted, golds)):
+        if pair[0] is None or pair[1] not in gradable:
+            continue
+        verdict = check_equivalence(*pair, timeout=timeout, symbolic=False)
+        if verdict == grade.NEEDS_SYMPY:
+            needs_sympy.append(pair)
+        else:
+            verdicts[pair] = verdict
+    if len(needs_sympy) > 1 and workers > 1:
+        with ThreadPoolExecutor(max_workers=min(workers, len(needs_sympy))) as threads:
+            results = threads.map(lambda pair: check_equivalence(*pair, timeout=timeout), needs_sympy)
+            verdicts.update(zip(needs_sympy, results))
+    else:
+        verdicts.update((pair, check_equivalence(*pair, timeout=timeout)) for pair in needs_sympy)
+    return verdicts, gradable
 
 
 def make_math_reward(*, think: bool = False, timeout: float = 1.0, name: str = "math_reward") -> RewardFunc:
@@ -52,31 +114,34 @@ def make_math_reward(*, think: bool = False, timeout: float = 1.0, name: str = "
 
     Args:
         think: grade only the text after ``</think>`` (R1-style models); a missing ``</think>`` scores 0.
-        timeout: seconds allowed for one symbolic check; a slower answer scores 0 and the run goes on.
+        timeout: seconds allowed for one symbolic check; a slower answer scores 0, is counted, and the run
+            goes on. A timeout is not cached as a verdict: the same answer is checked again next time.
         name: the function's ``__name__``, which TRL uses in metric names (``rewards/<name>/mean``).
 
     The returned function gives 1.0 / 0.0 per completion and None for every completion of a row whose gold
-    answer cannot be parsed (TRL skips None). Through TRL's ``log_metric`` it logs
-    ``<name>/no_answer_rate`` and ``<name>/timeouts``; through ``log_extra`` the column ``extracted_answer``.
+    answer cannot be parsed (TRL skips None). Numeric golds are formatted as text; a list in the ``answer``
+    column is refused with an error naming the column. Through TRL's ``log_metric`` it logs
+    ``<name>/no_answer_rate``, ``<name>/timeouts`` (checks that ran past ``timeout``, scored 0) and
+    ``<name>/errors`` (checks that failed inside the grader, scored 0); through ``log_extra`` the column
+    ``extracted_answer``.
     """
 
     def reward(completions: list, answer: list, **kwargs: Any) -> list[float | None]:
         pool = get_pool()
-        timeouts_before = pool.timeouts
+        timeouts_before, errors_before = pool.timeouts, pool.errors + grade.internal_errors
         extracted = [extract_answer(completion_text(c), think=think) for c in completions]
-        gradable: dict[str, bool] = {}
+        golds = [gold_text(g) for g in answer]
+        verdicts, gradable = _grade_distinct(extracted, golds, timeout, pool.size)
         rewards: list[float | None] = []
-        for pred, gold in zip(extracted, answer, strict=True):
-            ok = gradable.get(gold)
-            if ok is None:
-                ok = gradable[gold] = gold_is_gradable(gold)
-            if not ok:
+        for pred, gold in zip(extracted, golds, strict=True):
+            if gold not in gradable:
                 rewards.append(None)
             else:
-                rewards.append(1.0 if pred is not None and is_equivalent(pred, gold, timeout=timeout) else 0.0)
+                rewards.append(1.0 if pred is not None and verdicts.get((pred, gold)) is True else 0.0)
         if kwargs.get("log_metric") is not None and completions:
             kwargs["log_metric"](f"{name}/no_answer_rate", sum(e is None for e in extracted) / len(extracted))
             kwargs["log_metric"](f"{name}/timeouts", float(pool.timeouts - timeouts_before))
+            kwargs["log_metric"](f"{name}/errors", float(pool.errors + grade.internal_errors - errors_before))
         if kwargs.get("log_extra") is not None:
             kwargs["log_extra"]("extracted_answer", ["" if e is None else e for e in extracted])
         return rewards
@@ -93,6 +158,8 @@ math_reward.__doc__ = r"""The paper's 0/1 verifiable reward: 1.0 when the last `
 [1.0, 0.0, 0.0]
 >>> math_reward([[{"role": "assistant", "content": r"\boxed{24}"}]], answer=[""])
 [None]
+>>> math_reward([r"\boxed{27}", r"\boxed{27.5}"], answer=[27, 27.5])
+[1.0, 1.0]
 """
 
 
