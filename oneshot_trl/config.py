@@ -5,7 +5,9 @@ order of precedence (as TRL's ``TrlParser``): every ``GRPOConfig`` field is reac
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import typing
 from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
@@ -163,6 +165,33 @@ def _to_args(values: dict[str, Any]) -> list[str]:
     return args
 
 
+def _split_nulls(argv: list[str]) -> tuple[list[str], set[str]]:
+    """``--field None`` (or null) on the command line: the field names, and argv without them."""
+    kept, nulls, i = [], set(), 0
+    while i < len(argv):
+        if argv[i].startswith("--") and i + 1 < len(argv) and argv[i + 1] in ("None", "null", "~"):
+            nulls.add(argv[i][2:].replace("-", "_"))
+            i += 2
+            continue
+        kept.append(argv[i])
+        i += 1
+    return kept, nulls
+
+
+def _apply_nulls(nulls: set[str], *configs) -> None:
+    """Set fields given as null (YAML) or None (command line) to None, where the field allows it."""
+    for name in sorted(nulls):
+        owner = next((c for c in configs if any(f.name == name for f in dataclasses.fields(c))), None)
+        if owner is None:
+            raise OneShotError(f"unknown option --{name} (given as null)")
+        # The declared annotation (HfArgumentParser rewrites ``field.type``, dropping the Optional).
+        field_type = typing.get_type_hints(type(owner)).get(name)
+        default = next(f.default for f in dataclasses.fields(owner) if f.name == name)
+        if default is not None and type(None) not in typing.get_args(field_type):
+            raise OneShotError(f"--{name} cannot be null (None): give a value")
+        setattr(owner, name, None)
+
+
 def _pre_parse(argv: list[str], defaults: dict[str, Any]):
     """The algorithm and batch-layout values only, read before the trainer config validates them (its own
     errors lack the numbers)."""
@@ -206,9 +235,13 @@ def resolve(
     values.update(explicit)
     values["algo"] = algo
     values.setdefault("output_dir", "runs/oneshot")
-    if os.environ.get("DS_ACCELERATOR") == "cpu":
+    if os.environ.get("DS_ACCELERATOR") == "cpu" and world_size > 1:
         # DeepSpeed on CPU: accelerate picks no process-group backend without a GPU and then counts one process.
+        # Only when launched distributed: a single process has no process group to give a backend to.
         values.setdefault("ddp_backend", "gloo")
+    extra_args, command_line_nulls = _split_nulls(list(extra_args or []))
+    nulls = {k for k, v in values.items() if v is None} | command_line_nulls
+    values = {k: v for k, v in values.items() if v is not None}
     argv = _to_args(values) + list(extra_args or [])
     layout = _pre_parse(argv, {})
     values["gradient_accumulation_steps"] = gradient_accumulation(
@@ -230,6 +263,7 @@ def resolve(
         raise OneShotError(f"invalid configuration: {message}") from None
     if rest:
         raise OneShotError(f"unknown option(s) {' '.join(rest)}; options are RunConfig and {config_cls.__mro__[1].__name__} field names")
+    _apply_nulls(nulls, run, args)
     if run.reward not in REWARDS:
         raise OneShotError(f"unknown --reward {run.reward!r}; choose one of {', '.join(REWARDS)}")
     if getattr(args, "use_vllm", False):

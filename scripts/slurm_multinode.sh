@@ -6,7 +6,7 @@
 #SBATCH --gres=gpu:8
 #SBATCH --cpus-per-task=64
 #SBATCH --exclusive
-#SBATCH --output=logs/%x-%j.out
+#SBATCH --output=%x-%j.out          # in the submit directory: SLURM opens it before the script runs
 set -euo pipefail
 GPUS_PER_NODE=${GPUS_PER_NODE:-8}
 CONFIG=${ACCELERATE_CONFIG:-accelerate_configs/zero2.yaml}

@@ -141,14 +141,26 @@ def test_use_vllm_without_vllm_fails_with_one_line(capsys, tmp_path):
     assert not (tmp_path / "v").exists()
 
 
-@pytest.mark.parametrize("mode, expected", [(None, "colocate"), ("server", "server")])
-def test_vllm_flags_map_onto_grpo_config(monkeypatch, mode, expected):
+@pytest.mark.parametrize("flags, expected", [([], "colocate"), (["--vllm-mode", "server"], "server")])
+def test_vllm_flags_map_onto_grpo_config(monkeypatch, flags, expected):
+    """What `oneshot train --use-vllm [--vllm-mode M]` hands to the config (the CLI picks the default), and
+    what that config then holds."""
     import importlib.util
 
-    from oneshot_trl.config import resolve
+    import oneshot_trl.config as config
 
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object() if name == "vllm" else real(name, *a))
-    overrides = {"use_vllm": True, "vllm_mode": mode or "colocate"}
-    _, args = resolve("tiny-cpu", overrides=overrides, extra_args=["--vllm_server_port", "8123"])
+    real_find_spec, real_resolve = importlib.util.find_spec, config.resolve
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object() if name == "vllm" else real_find_spec(name, *a))
+    seen = {}
+
+    def resolve_and_stop(recipe, config_file, overrides, extra_args):
+        seen["overrides"] = overrides
+        seen["args"] = real_resolve(recipe, config_file, overrides, extra_args)[1]
+        raise SystemExit(0)
+
+    monkeypatch.setattr(config, "resolve", resolve_and_stop)
+    with pytest.raises(SystemExit):
+        main(["train", "--model", "x", "--recipe", "tiny-cpu", "--use-vllm", *flags, "--vllm_server_port", "8123"])
+    assert seen["overrides"]["vllm_mode"] == expected
+    args = seen["args"]
     assert args.use_vllm is True and args.vllm_mode == expected and args.vllm_server_port == 8123

@@ -157,6 +157,35 @@ def test_cli_outputs(tmp_path, capsys, shared_data):
     assert len(exported) == 128 and exported[0]["index"] == 124 and exported[0]["answer"] == "12.8"
 
 
+@pytest.mark.parametrize("columns", [60, 80])
+def test_key_columns_never_truncate_in_a_narrow_terminal(capsys, shared_data, monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    monkeypatch.setattr("oneshot_trl.cli.select_examples.console", __import__("rich.console").console.Console())
+    code, stdout, _ = run_cli(["select-examples", "--history", str(shared_data / "dsr_sub_1209.jsonl"),
+                               "--tie-order", "hv_rank", "--top", "12"], capsys)  # fmt: skip
+    assert code == 0
+    rows = [line for line in stdout.splitlines() if line.startswith("│ pi")]
+    assert len(rows) == 12 and max(len(line) for line in stdout.splitlines()) <= columns
+    ranking = json.loads(run_cli(["select-examples", "--history", str(shared_data / "dsr_sub_1209.jsonl"),
+                                  "--tie-order", "hv_rank", "--top", "12", "--format", "json"], capsys)[1])  # fmt: skip
+    for row, expected in zip(rows, ranking):  # π, index and the 4-decimal score whole, in every row
+        cells = [c.strip() for c in row.split("│")[1:4]]
+        assert cells == [expected["pi"], str(expected["index"]), f"{expected['score']:.4f}"]
+    assert "…" in stdout  # the problem text gave way instead
+
+
+def test_format_tsv_and_json_for_scripts(capsys, shared_data):
+    argv = ["select-examples", "--history", str(shared_data / "dsr_sub_1209.jsonl"), "--tie-order", "hv_rank", "--top", "3"]
+    code, tsv, _ = run_cli(argv + ["--format", "tsv"], capsys)
+    lines = tsv.splitlines()
+    assert code == 0 and lines[0].split("\t") == ["pi", "rank", "index", "score", "mean_accuracy", "appearances", "answer"]
+    assert [line.split("\t")[:3] for line in lines[1:]] == [["pi1", "1", "124"], ["pi2", "2", "267"], ["pi3", "3", "531"]]
+    code, out, _ = run_cli(argv + ["--format", "json"], capsys)
+    assert [r["index"] for r in json.loads(out)] == [124, 267, 531]
+    code, _, err = run_cli(argv + ["--format", "xml"], capsys)
+    assert code == 2 and "choose table, tsv or json" in err
+
+
 def test_cli_index_missing_from_dataset(tmp_path, capsys):
     history = tmp_path / "acc.json"
     history.write_text(json.dumps({"0": [0, 1], "5": [1, 0]}))

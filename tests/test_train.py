@@ -277,6 +277,30 @@ def test_recipe_then_yaml_then_flags(tmp_path):
             paper.loss_type, paper.save_steps, paper.max_steps) == (1e-6, 0.001, 0.001, 0.6, 3072, "dapo", 20, 2000)  # fmt: skip
 
 
+def test_yaml_null_and_command_line_none_mean_none(tmp_path):
+    from oneshot_trl.config import resolve
+    from oneshot_trl.errors import OneShotError
+
+    config = tmp_path / "run.yaml"
+    config.write_text("min_p: null\nmax_completion_length: null\n")
+    _, args = resolve("tiny-cpu", config)
+    assert args.min_p is None and args.max_completion_length is None  # the recipe's 16 is overridden by null
+    _, args = resolve("tiny-cpu", extra_args=["--min_p", "0.1", "--max_completion_length", "None"])
+    assert args.min_p == 0.1 and args.max_completion_length is None
+    with pytest.raises(OneShotError, match="^--top_k cannot be null"):  # an int field: 0 disables it, None is no value
+        resolve("tiny-cpu", extra_args=["--top_k", "None"])
+
+
+def test_ds_accelerator_cpu_leaves_a_single_process_alone(monkeypatch):
+    from oneshot_trl.config import resolve
+
+    monkeypatch.setenv("DS_ACCELERATOR", "cpu")
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    _, args = resolve("tiny-cpu")  # failed with "Default process group has not been initialized"
+    assert args.ddp_backend is None  # one process: no process group to give a backend to
+    # (2 processes under DeepSpeed ZeRO-2/3 with gloo: tests/test_scale.py)
+
+
 @pytest.mark.parametrize(
     "extra, message",
     [

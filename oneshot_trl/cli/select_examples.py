@@ -18,6 +18,7 @@ from ..errors import OneShotError
 from .options import AnswerKeyOpt, DatasetOpt, ProblemKeyOpt
 
 console = Console()
+notes = Console(stderr=True)  # warnings and "wrote" lines: stdout stays clean for --format tsv/json
 HELP = (
     "Rank examples by the variance of their training accuracy in a full-set run (the paper's π ranking). "
     "Give --history, or --model with --dataset to run the full-set training first."
@@ -62,6 +63,27 @@ def _plot(path: Path, ranked, history: Path, history_key: str, top: int, method:
     plt.close(fig)
 
 
+def _table(ranked, problems, title: str) -> Table:
+    """Key columns (π, index, score) are never cut: their width is their longest value. The answer and then
+    the problem text give way on a narrow terminal (80 columns, a pipe, a notebook cell, CI logs)."""
+    rows = [(item.pi, str(item.stats.index), f"{item.score:.4f}", f"{item.stats.mean:.3f}", str(item.stats.count),
+             str(answer)[:20], problem.replace("\n", " ")[:60]) for item, answer, problem in _rows_for_table(ranked, problems)]  # fmt: skip
+    table = Table(title=title)
+    used = 1  # the left border; each column adds its width, 2 of padding and 1 of border
+    for i, (column, justify) in enumerate((("π", "left"), ("index", "right"), ("score", "right"), ("mean acc", "right"),
+                                           ("seen", "right"))):  # fmt: skip
+        width = max([len(column)] + [len(r[i]) for r in rows])
+        table.add_column(column, justify=justify, no_wrap=True, width=width)
+        used += width + 3
+    answer_width = max(3, min(10, max([len("answer")] + [len(r[5]) for r in rows]), console.width - used - 3 - 10))
+    problem_width = max(1, console.width - used - (answer_width + 3) - 3)
+    table.add_column("answer", width=answer_width, overflow="ellipsis", no_wrap=True)
+    table.add_column("problem", width=problem_width, overflow="ellipsis", no_wrap=True)
+    for r in rows:
+        table.add_row(*r)
+    return table
+
+
 def select_examples(
     history: Annotated[Optional[Path], typer.Option(help="history.jsonl, the authors' JSON object, or a JSONL with a "
                                                        "history field.", rich_help_panel=IN)] = None,  # fmt: skip
@@ -76,6 +98,8 @@ def select_examples(
     band: Annotated[str, typer.Option(help="pass-band: low,high mean accuracy.", rich_help_panel=IN)] = "0.1,0.9",
     seed: Annotated[int, typer.Option(help="Seed of --method random.", rich_help_panel=IN)] = 0,
     top: Annotated[int, typer.Option(help="Rows to show.", rich_help_panel=OUT)] = 20,
+    output_format: Annotated[str, typer.Option("--format", help="Standard output: table (for people), tsv or json "
+                                               "(for scripts; the top rows, no file needed).", rich_help_panel=OUT)] = "table",  # fmt: skip
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the full ranking as JSON.", rich_help_panel=OUT)] = None,
     csv_out: Annotated[Optional[Path], typer.Option("--csv", help="Write the full ranking as CSV.", rich_help_panel=OUT)] = None,
     plot: Annotated[Optional[Path], typer.Option(help="PNG: score distribution and top trajectories.", rich_help_panel=OUT)] = None,
@@ -106,31 +130,29 @@ def select_examples(
         warnings.simplefilter("always")
         stats = read_stats(history, history_key=history_key, tie_order=tie_order)
     for w in caught:
-        console.print(Text.assemble(("warning: ", "yellow"), str(w.message)), highlight=False)
+        notes.print(Text.assemble(("warning: ", "yellow"), str(w.message)), highlight=False)
     if problems is not None:
         missing = [s.index for s in stats if s.index >= len(problems) or s.index < 0]
         if missing:
             raise OneShotError(f"{history}: index {missing[0]} is not in the dataset ({len(problems)} rows)"
                                + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))  # fmt: skip
+    if output_format not in ("table", "tsv", "json"):
+        raise OneShotError(f"--format {output_format!r}: choose table, tsv or json")
     ranked = rank(stats, method, seed=seed, band=(low, high))
     if not ranked:
         raise OneShotError(f"no example passed --method {method} (band {band})")
 
-    table = Table(title=f"{len(ranked)} examples ranked by {method} ({history})")
-    for column, justify in (("π", "left"), ("index", "right"), ("score", "right"), ("mean acc", "right"),
-                            ("seen", "right")):  # fmt: skip
-        table.add_column(column, justify=justify, no_wrap=True)
-    table.add_column("answer", max_width=10, overflow="ellipsis", no_wrap=True)
-    table.add_column("problem", max_width=26, overflow="ellipsis", no_wrap=True)
-    for item, answer, problem in _rows_for_table(ranked[:top], problems):
-        s = item.stats
-        table.add_row(item.pi, str(s.index), f"{item.score:.4f}", f"{s.mean:.3f}", str(s.count), str(answer)[:20],
-                      problem.replace("\n", " ")[:60])  # fmt: skip
-    console.print(table)
-
     records = [{"pi": item.pi, "rank": item.rank, "index": item.stats.index, "score": item.score,
                 "mean_accuracy": item.stats.mean, "appearances": item.stats.count, "answer": answer}
                for item, answer, _ in _rows_for_table(ranked, problems)]  # fmt: skip
+    if output_format == "json":
+        print(json.dumps(records[:top], indent=1))
+    elif output_format == "tsv":
+        print("\t".join(records[0]))
+        for r in records[:top]:
+            print("\t".join(str(r[k]).replace("\t", " ").replace("\n", " ") for k in r))
+    else:
+        console.print(_table(ranked[:top], problems, f"{len(ranked)} examples ranked by {method} ({history})"))
     if json_out:
         json_out.write_text(json.dumps(records, indent=1))
     if csv_out:
@@ -149,7 +171,7 @@ def select_examples(
                 f.write((json.dumps(row) + "\n") * copies)
     for path in (json_out, csv_out, plot, export):
         if path:
-            console.print(f"wrote {path}")
+            notes.print(f"wrote {path}")
 
 
 def _full_set_run(model, dataset, problem_key, answer_key, epochs, recipe, output_dir) -> Path:
