@@ -106,6 +106,34 @@ def test_eval_cli_on_real_files_writes_samples_and_resumes(tiny_model, shared_da
     assert all(original[k] == v for k, v in regenerated.items())  # seeded per sample: the same completions
 
 
+def test_resume_refuses_another_protocol_or_model(tiny_model, shared_data, tmp_path, capsys):
+    import shutil
+
+    out = tmp_path / "eval"
+    argv = ["eval", "--data-dir", str(shared_data), "--benchmarks", "math500", "--limit", "2", "--output-dir", str(out)]
+    assert run_cli(argv[:1] + ["--model", str(tiny_model)] + argv[1:] + ["--max-tokens", "4"]) == 0
+    first = (out / "samples.jsonl").read_text()
+    capsys.readouterr()
+    for change in (["--max-tokens", "9"], ["--max-tokens", "4", "--prompt", "train"], ["--max-tokens", "4", "--seed", "1"],
+                   ["--max-tokens", "4", "--top-p", "0.5"]):  # fmt: skip
+        assert run_cli(argv[:1] + ["--model", str(tiny_model)] + argv[1:] + change) == 2
+        err = capsys.readouterr().err
+        assert "made with another protocol" in err and "--overwrite" in err and len(err.strip().splitlines()) == 1
+        assert (out / "samples.jsonl").read_text() == first  # nothing written so far is lost
+    # the same path, retrained (other weights): refused too
+    other = tmp_path / "model"
+    shutil.copytree(tiny_model, other)
+    assert run_cli(argv[:1] + ["--model", str(other)] + argv[1:] + ["--max-tokens", "4", "--output-dir", str(tmp_path / "e2")]) == 0
+    (other / "model.safetensors").write_bytes((other / "model.safetensors").read_bytes())  # rewritten: new mtime
+    assert run_cli(argv[:1] + ["--model", str(other)] + argv[1:] + ["--max-tokens", "4", "--output-dir", str(tmp_path / "e2")]) == 2
+    assert "made by another model" in capsys.readouterr().err
+    # --overwrite starts over with the new protocol, and the summary says what was done
+    assert run_cli(argv[:1] + ["--model", str(tiny_model)] + argv[1:] + ["--max-tokens", "9", "--overwrite"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["benchmarks"]["math500"]["protocol"]["max_tokens"] == 9
+    assert json.loads((out / "protocol.json").read_text())["benchmarks"]["math500"]["max_tokens"] == 9
+
+
 def test_local_benchmarks_by_name_from_the_data_dir(tmp_path):
     (tmp_path / "eval_mine.jsonl").write_text(json.dumps({"problem": "1+1?", "answer": "2"}) + "\n")
     [mine, math500] = parse_benchmarks("mine,math500", tmp_path)

@@ -53,6 +53,8 @@ def evaluate_command(
     think: Annotated[bool, typer.Option("--think", help="Grade only text after </think>.", rich_help_panel=GEN)] = False,
     output_dir: Annotated[Optional[Path], typer.Option(help="Samples, summary.json (default: <model>/eval or eval/<name>).",
                                                        rich_help_panel=OUT)] = None,  # fmt: skip
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Start the output folder over instead of resuming "
+                                            "(needed when the protocol or the model changed).", rich_help_panel=OUT)] = False,  # fmt: skip
 ) -> None:
     """Evaluate MODEL on the paper's benchmarks with its protocol; rerunning resumes."""
     if ctx.invoked_subcommand is not None:
@@ -69,7 +71,7 @@ def evaluate_command(
     path = Path(model)
     if path.is_dir() and any(path.glob("checkpoint-*")):
         out = output_dir or path / "eval"
-        result = sweep(path, specs, config, out)
+        result = sweep(path, specs, config, out, overwrite=overwrite)
         console.print(f"swept {len(result['rows'])} checkpoints of {path}: best step {result['best_step']} "
                       f"(average {result['best_average']:.3f}); wrote {out}/sweep.csv, sweep.png, sweep.json")  # fmt: skip
         return
@@ -82,7 +84,7 @@ def evaluate_command(
         generator = VLLMGenerator(model, tokenizer)
     elif backend != "hf":
         raise OneShotError(f"unknown --backend {backend!r}; choose hf or vllm")
-    summary = evaluate(loaded, tokenizer, specs, config, out, generator=generator)
+    summary = evaluate(loaded, tokenizer, specs, config, out, generator=generator, overwrite=overwrite)
     console.print(_table(summary, f"{model}"))
     console.print(f"samples and summary in {out}")
 

@@ -17,6 +17,7 @@ from .metrics import summarize
 
 SAMPLES_FILE = "samples.jsonl"
 SUMMARY_FILE = "summary.json"
+PROTOCOL_FILE = "protocol.json"  # how the samples in SAMPLES_FILE were made, and by which model
 # Evaluation can afford what training cannot: a symbolic check that runs past 1 s is retried with 10 s
 # before the sample is recorded as ungraded (counted in the summary, scored as not correct).
 GRADE_TIMEOUT, GRADE_RETRY_TIMEOUT = 1.0, 10.0
@@ -66,18 +67,66 @@ def _done(path: Path) -> dict[tuple, dict]:
     return done
 
 
+def model_fingerprint(model: Any) -> dict:
+    """What identifies the weights: for a local folder, its weight and config files with sizes and
+    modification times (a model retrained at the same path differs); for a Hub id, the id and commit."""
+    name = str(getattr(model, "name_or_path", "") or getattr(getattr(model, "config", None), "_name_or_path", ""))
+    path = Path(name)
+    if name and path.is_dir():
+        files = sorted(p for pattern in ("*.safetensors", "*.bin", "config.json", "adapter_config.json")
+                       for p in path.glob(pattern))  # fmt: skip
+        return {"path": str(path.resolve()), "files": [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in files]}
+    return {"hub_id": name, "commit": getattr(getattr(model, "config", None), "_commit_hash", None)}
+
+
+def _sample_protocol(config: "EvalConfig", spec: BenchmarkSpec) -> dict:
+    """Everything that changes how a benchmark's samples are made or graded (``limit`` only picks problems)."""
+    return {**config.protocol(spec), "seed": config.seed, "batch_size": config.batch_size, "think": config.think,
+            "extraction": "boxed"}  # fmt: skip
+
+
+def _check_resume(out: Path, done: dict, record: dict) -> None:
+    """Refuse to resume samples made with another protocol or by another model (one line, names the fix)."""
+    fix = "pass --overwrite to start over, or another --output-dir"
+    made = {key[0] for key in done}
+    if not made:
+        return
+    path = out / PROTOCOL_FILE
+    if not path.exists():
+        raise OneShotError(f"{out / SAMPLES_FILE} has samples but no {PROTOCOL_FILE} saying how they were made; {fix}")
+    stored = json.loads(path.read_text())
+    if stored.get("model") != record["model"]:
+        raise OneShotError(f"{out / SAMPLES_FILE} was made by another model (or these weights changed since); {fix}")
+    for name in sorted(made & set(record["benchmarks"])):
+        before, now = stored.get("benchmarks", {}).get(name), record["benchmarks"][name]
+        if before != now:
+            changed = ", ".join(f"{k} {(before or {}).get(k)!r} -> {now[k]!r}" for k in now if (before or {}).get(k) != now[k])
+            raise OneShotError(f"{out / SAMPLES_FILE}: {name} samples were made with another protocol ({changed}); {fix}")
+
+
 def evaluate(model: Any, tokenizer: Any, benchmarks: list[BenchmarkSpec], config: EvalConfig,
-             output_dir: str | Path | None = None, generator: Any = None) -> dict:  # fmt: skip
+             output_dir: str | Path | None = None, generator: Any = None, overwrite: bool = False) -> dict:  # fmt: skip
     """Generate, grade and summarise. With ``output_dir``, samples are appended to ``samples.jsonl`` as they
-    are made, and a rerun generates only what is missing."""
+    are made, and a rerun with the same protocol and model generates only what is missing; a rerun with
+    another protocol or model is refused unless ``overwrite`` (which starts the folder over)."""
     from .generation import HFGenerator
 
     check_template(config.prompt)
     out = Path(output_dir) if output_dir else None
     if out:
+        if overwrite:
+            for name in (SAMPLES_FILE, SUMMARY_FILE, PROTOCOL_FILE):
+                (out / name).unlink(missing_ok=True)
         out.mkdir(parents=True, exist_ok=True)
     samples_path = out / SAMPLES_FILE if out else None
     done = _done(samples_path) if samples_path else {}
+    if out:
+        record = {"model": model_fingerprint(model), "benchmarks": {s.name: _sample_protocol(config, s) for s in benchmarks}}
+        _check_resume(out, done, record)
+        if (out / PROTOCOL_FILE).exists():  # keep the protocols of benchmarks evaluated before, add this run's
+            stored = json.loads((out / PROTOCOL_FILE).read_text())
+            record["benchmarks"] = {**stored.get("benchmarks", {}), **record["benchmarks"]}
+        (out / PROTOCOL_FILE).write_text(json.dumps(record, indent=2))
     generator = generator or HFGenerator(model, tokenizer, batch_size=config.batch_size)
     summary: dict[str, Any] = {"benchmarks": {}}
     for spec in benchmarks:

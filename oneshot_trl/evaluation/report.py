@@ -20,15 +20,16 @@ def _pyplot():
     return plt
 
 
-def sweep(run_dir: Path, benchmarks, config: EvalConfig, output_dir: Path) -> dict:
-    """Evaluate every checkpoint of a run; write sweep.csv, sweep.png (each metric vs step) and sweep.json."""
+def sweep(run_dir: Path, benchmarks, config: EvalConfig, output_dir: Path, overwrite: bool = False) -> dict:
+    """Evaluate every checkpoint of a run (each resumable, each with its protocol guard); write sweep.csv,
+    sweep.png (each metric vs step) and sweep.json."""
     found = checkpoints(run_dir)
     if not found:
         raise OneShotError(f"{run_dir} has no checkpoint-* folders to sweep")
     rows = []
     for step, path in found:
         model, tokenizer = load_model(str(path))
-        summary = evaluate(model, tokenizer, benchmarks, config, output_dir / path.name)
+        summary = evaluate(model, tokenizer, benchmarks, config, output_dir / path.name, overwrite=overwrite)
         row = {"step": step, "average": summary["average"]}
         for name, metrics in summary["benchmarks"].items():
             row[f"{name}/accuracy"] = metrics["accuracy"]
