@@ -36,6 +36,29 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
+def dsr(shared_data) -> Path:
+    """The paper's DSR-sub (1209 problems with the authors' histories)."""
+    return shared_data / "dsr_sub_1209.jsonl"
+
+
+def jsonl(path: Path) -> list[dict]:
+    """The rows of a JSONL file (records, metrics, samples)."""
+    import json
+
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
+    """Run the real ``oneshot`` entry point in-process: (exit code, stdout, stderr)."""
+    from oneshot_trl.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    out = capsys.readouterr()
+    return info.value.code, out.out, out.err
+
+
+@pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
     """A tiny Qwen2 causal LM with an in-process tokenizer, saved to a folder, loadable by path."""
     from oneshot_trl.tiny_model import build_tiny_model

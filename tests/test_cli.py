@@ -8,13 +8,7 @@ import sys
 import pytest
 
 from oneshot_trl.cli import main
-
-
-def run_cli(argv, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(argv)
-    out = capsys.readouterr()
-    return exit_info.value.code, out.out, out.err
+from conftest import run_cli
 
 
 def test_help_lists_every_subcommand(capsys):

@@ -134,6 +134,23 @@ def test_resume_refuses_another_protocol_or_model(tiny_model, shared_data, tmp_p
     assert json.loads((out / "protocol.json").read_text())["benchmarks"]["math500"]["max_tokens"] == 9
 
 
+def test_sharded_evaluation_merges_to_the_whole(tiny_model, shared_data):
+    """What each rank of in-training validation does: its share of the problems, then one merged summary."""
+    from oneshot_trl.evaluation.evaluator import EvalConfig, evaluate, load_model, merge_shards
+
+    model, tok = load_model(str(tiny_model))
+    specs = parse_benchmarks("math500,amc23", str(shared_data))
+    config = EvalConfig(n=1, temperature=0.0, max_tokens=4, ks=[1], limit=5, data_dir=str(shared_data), batch_size=2)
+    whole = evaluate(model, tok, specs, config)
+    parts = [evaluate(model, tok, specs, config, shard=(rank, 3)) for rank in range(3)]
+    assert [len(p["records"]["math500"]) for p in parts] == [2, 2, 1]  # 5 problems over 3 ranks, padding dropped
+    merged = merge_shards([p["records"] for p in parts], config)
+    for name in ("math500", "amc23"):
+        for key in ("accuracy", "no_answer_rate", "mean_tokens", "problems"):
+            assert merged["benchmarks"][name][key] == pytest.approx(whole["benchmarks"][name][key])
+    assert merged["average"] == pytest.approx(whole["average"])
+
+
 def test_local_benchmarks_by_name_from_the_data_dir(tmp_path):
     (tmp_path / "eval_mine.jsonl").write_text(json.dumps({"problem": "1+1?", "answer": "2"}) + "\n")
     [mine, math500] = parse_benchmarks("mine,math500", tmp_path)

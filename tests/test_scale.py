@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -13,21 +14,10 @@ import pytest
 import torch
 
 from oneshot_trl.cli import main
+from conftest import jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
-
-
-def jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-@pytest.fixture(scope="module")
-def dsr():
-    path = ROOT.parent / "shared" / "data" / "dsr_sub_1209.jsonl"
-    if not path.exists():
-        pytest.skip("the paper's data is not beside the checkout")
-    return path
 
 
 def ppo(tmp_path, tiny_model, dsr, *extra, expect=0):
@@ -97,22 +87,32 @@ def test_ppo_without_trl_ppo_fails_with_one_line(monkeypatch, capsys):
     assert "needs TRL 1.12.x" in capsys.readouterr().err
 
 
-deepspeed = pytest.importorskip("deepspeed", reason="the deepspeed extra is not installed")
+requires_deepspeed = pytest.mark.skipif(importlib.util.find_spec("deepspeed") is None,
+                                        reason="the deepspeed extra is not installed")  # fmt: skip
 
 
+def launch_two_processes(config: str, out: Path, port: int, *train_args: str, env_extra: dict | None = None):
+    env = dict(os.environ, OMP_NUM_THREADS="1", MASTER_PORT=str(port), **(env_extra or {}))
+    accelerate = shutil.which("accelerate", path=str(Path(sys.executable).parent)) or "accelerate"
+    cmd = [accelerate, "launch", "--config_file", str(ROOT / "accelerate_configs" / "cpu" / config),
+           str(ROOT / "cli.py"), "train", "--output-dir", str(out), *train_args]  # fmt: skip
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+
+
+@requires_deepspeed
 @pytest.mark.parametrize("stage", [2, 3])
 @pytest.mark.parametrize("algo", ["grpo", "ppo"])
-def test_deepspeed_zero_on_two_cpu_processes(tmp_path, tiny_model, dsr, stage, algo):
+def test_deepspeed_zero_on_two_cpu_processes(tmp_path, tiny_model, dsr, shared_data, stage, algo):
+    """2 processes under ZeRO-2/3; the GRPO runs also validate in training every step (every rank takes
+    part: under ZeRO-3 validation on rank 0 alone never finished)."""
     out = tmp_path / f"{algo}-zero{stage}"
     recipe = "tiny-cpu" if algo == "grpo" else "ppo-tiny-cpu"
-    env = dict(os.environ, DS_ACCELERATOR="cpu", OMP_NUM_THREADS="1",
-               MASTER_PORT=str(29500 + stage + (10 if algo == "ppo" else 0)))  # fmt: skip
-    accelerate = shutil.which("accelerate", path=str(Path(sys.executable).parent)) or "accelerate"
-    cmd = [accelerate, "launch", "--config_file", str(ROOT / "accelerate_configs" / "cpu" / f"zero{stage}.yaml"),
-           str(ROOT / "cli.py"), "train", "--algo", algo, "--model", str(tiny_model), "--dataset", str(dsr),
-           "--recipe", recipe, "--example-id", "pi1", "--output-dir", str(out), "--max-steps", "2",
-           "--per_device_train_batch_size", "4"]  # fmt: skip
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    validation = ["--eval-every", "1", "--eval-benchmarks", "math500", "--eval-limit", "3",
+                  "--eval-data-dir", str(shared_data), "--eval_max_tokens", "4"] if algo == "grpo" else []  # fmt: skip
+    proc = launch_two_processes(f"zero{stage}.yaml", out, 29500 + stage + (10 if algo == "ppo" else 0),
+                                "--algo", algo, "--model", str(tiny_model), "--dataset", str(dsr), "--recipe", recipe,
+                                "--example-id", "pi1", "--max-steps", "2", "--per_device_train_batch_size", "4",
+                                *validation, env_extra={"DS_ACCELERATOR": "cpu"})  # fmt: skip
     # Judge by artefacts, not only the exit code (a rare teardown abort was seen after a finished run).
     assert (out / "run.json").exists(), proc.stderr[-4000:]
     metrics = jsonl(out / "metrics.jsonl")
@@ -121,10 +121,24 @@ def test_deepspeed_zero_on_two_cpu_processes(tmp_path, tiny_model, dsr, stage, a
     assert [h["step"] for h in history] == [1, 2]
     assert all(h["total"] == 16 if algo == "grpo" else h["total"] == 8 for h in history)  # both ranks' rollouts
     assert json.loads((out / "run.json").read_text())["world_size"] == 2
+    if validation:
+        assert all(0.0 <= m["eval/math500/accuracy"] <= 1.0 for m in metrics), metrics
     from transformers import AutoModelForCausalLM
 
     model = AutoModelForCausalLM.from_pretrained(out)
     assert model.generate(torch.tensor([[1, 2, 3]]), max_new_tokens=2, do_sample=False).shape[1] >= 4
+
+
+def test_in_training_validation_under_ddp_on_two_cpu_processes(tmp_path, tiny_model, dsr, shared_data):
+    out = tmp_path / "ddp"
+    proc = launch_two_processes("ddp.yaml", out, 29530, "--model", str(tiny_model), "--dataset", str(dsr),
+                                "--recipe", "tiny-cpu", "--example-id", "pi1", "--max-steps", "2",
+                                "--per_device_train_batch_size", "4", "--eval-every", "1", "--eval-benchmarks", "math500",
+                                "--eval-limit", "3", "--eval-data-dir", str(shared_data), "--eval_max_tokens", "4")  # fmt: skip
+    metrics = jsonl(out / "metrics.jsonl") if (out / "metrics.jsonl").exists() else []
+    assert [m["step"] for m in metrics] == [1, 2], proc.stderr[-4000:]
+    assert json.loads((out / "run.json").read_text())["world_size"] == 2
+    assert all("eval/math500/accuracy" in m for m in metrics)
 
 
 def test_use_vllm_without_vllm_fails_with_one_line(capsys, tmp_path):

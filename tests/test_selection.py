@@ -12,13 +12,7 @@ from oneshot_trl.cli import main
 from oneshot_trl.errors import OneShotError
 from oneshot_trl.examples import PI_TO_INDEX
 from oneshot_trl.selection import rank, read_stats
-
-
-def run_cli(argv, capsys):
-    with pytest.raises(SystemExit) as info:
-        main(argv)
-    out = capsys.readouterr()
-    return info.value.code, out.out, out.err
+from conftest import run_cli
 
 
 @pytest.fixture(scope="module")

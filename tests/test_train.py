@@ -16,6 +16,7 @@ import pytest
 import torch
 
 from oneshot_trl.cli import main
+from conftest import jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -29,18 +30,6 @@ def train(tmp_path, tiny_model, dsr, *extra, name="run", expect=0, capsys=None):
         main(argv)
     assert info.value.code == expect
     return out
-
-
-def jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-@pytest.fixture(scope="module")
-def dsr(request):
-    path = ROOT.parent / "shared" / "data" / "dsr_sub_1209.jsonl"
-    if not path.exists():
-        pytest.skip("the paper's data is not beside the checkout")
-    return path
 
 
 @pytest.fixture

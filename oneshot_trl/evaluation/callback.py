@@ -1,7 +1,11 @@
 """In-training validation: the evaluator as a ``TrainerCallback`` (``oneshot train --eval-every N``).
 
-Runs on the main process every N optimizer steps with the live policy, greedy, and puts ``eval/<bench>/accuracy``
-(and ``eval/average``) into that step's log row, so ``metrics.jsonl`` and ``report_to`` both get them.
+Runs every N optimizer steps with the live policy, greedy, and puts ``eval/<bench>/accuracy`` (and
+``eval/average``) into that step's log row, so ``metrics.jsonl`` and ``report_to`` both get them.
+
+Every rank takes part: each generates for its share of the problems (the same number on every rank, so that
+under DeepSpeed ZeRO-3, where each forward pass gathers parameters from all ranks, no rank waits forever),
+and the records are gathered and summarised once. Under plain DDP and ZeRO-2 the split just saves time.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 from transformers import TrainerCallback
 
 from .benchmarks import parse_benchmarks
-from .evaluator import EvalConfig, evaluate
+from .evaluator import EvalConfig, evaluate, merge_shards
 
 
 class EvalCallback(TrainerCallback):
@@ -22,17 +26,24 @@ class EvalCallback(TrainerCallback):
         self.pending: dict[str, float] = {}
 
     def on_step_end(self, args, state, control, model=None, **kwargs):
-        if self.every <= 0 or state.global_step % self.every or not state.is_world_process_zero or model is None:
+        if self.every <= 0 or state.global_step % self.every or model is None:
             return
+        world = max(1, args.world_size)
         was_training = model.training
         model.eval()
         try:
-            summary = evaluate(model, self.tokenizer, self.specs, self.config)
+            summary = evaluate(model, self.tokenizer, self.specs, self.config,
+                               shard=(args.process_index, world) if world > 1 else None)  # fmt: skip
         finally:
             model.train(was_training)
-        self.pending = {f"eval/{name}/accuracy": b["accuracy"] for name, b in summary["benchmarks"].items()}
-        self.pending["eval/average"] = summary["average"]
-        control.should_log = True
+        if world > 1:
+            from accelerate.utils import gather_object
+
+            summary = merge_shards(gather_object([summary["records"]]), self.config)
+        if state.is_world_process_zero:
+            self.pending = {f"eval/{name}/accuracy": b["accuracy"] for name, b in summary["benchmarks"].items()}
+            self.pending["eval/average"] = summary["average"]
+            control.should_log = True
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         if self.pending and logs is not None:

@@ -105,10 +105,15 @@ def _check_resume(out: Path, done: dict, record: dict) -> None:
 
 
 def evaluate(model: Any, tokenizer: Any, benchmarks: list[BenchmarkSpec], config: EvalConfig,
-             output_dir: str | Path | None = None, generator: Any = None, overwrite: bool = False) -> dict:  # fmt: skip
+             output_dir: str | Path | None = None, generator: Any = None, overwrite: bool = False,
+             shard: tuple[int, int] | None = None) -> dict:  # fmt: skip
     """Generate, grade and summarise. With ``output_dir``, samples are appended to ``samples.jsonl`` as they
     are made, and a rerun with the same protocol and model generates only what is missing; a rerun with
-    another protocol or model is refused unless ``overwrite`` (which starts the folder over)."""
+    another protocol or model is refused unless ``overwrite`` (which starts the folder over).
+
+    ``shard=(rank, world)``: this process takes problems rank, rank + world, ... (padded to the same count
+    on every rank, so that under ZeRO-3 every rank runs the same number of forward passes) and the summary
+    carries its per-sample ``records`` for the caller to merge (``merge_shards``)."""
     from .generation import HFGenerator
 
     check_template(config.prompt)
@@ -132,6 +137,11 @@ def evaluate(model: Any, tokenizer: Any, benchmarks: list[BenchmarkSpec], config
     for spec in benchmarks:
         protocol = config.protocol(spec)
         problems = load_benchmark(spec, config.data_dir, config.limit)
+        if shard is not None:
+            rank, world = shard
+            mine = list(range(rank, len(problems), world))
+            mine += [mine[-1] if mine else 0] * (-(-len(problems) // world) - len(mine))  # repeats are dropped below
+            problems = problems.select(mine) if hasattr(problems, "select") else [problems[i] for i in mine]
         ids = [str(row.get("id", row["index"])) for row in problems]
         prompts = [render_prompt(tokenizer, prompt_messages(row["problem"], config.prompt)) for row in problems]
         size = config.batch_size
@@ -161,8 +171,10 @@ def evaluate(model: Any, tokenizer: Any, benchmarks: list[BenchmarkSpec], config
                     f.writelines(json.dumps(r) + "\n" for r in new)
             for r in new:
                 done[(spec.name, r["id"], r["sample"])] = r
-        records = [done[(spec.name, ids[i], j)] for j, i in pairs]
+        records = list({(spec.name, ids[i], j): done[(spec.name, ids[i], j)] for j, i in pairs}.values())
         summary["benchmarks"][spec.name] = {**summarize(records, config.ks), "protocol": protocol}
+        if shard is not None:
+            summary.setdefault("records", {})[spec.name] = records
     accuracies = [b["accuracy"] for b in summary["benchmarks"].values()]
     summary["average"] = sum(accuracies) / len(accuracies)
     summary["config"] = asdict(config)
@@ -170,6 +182,17 @@ def evaluate(model: Any, tokenizer: Any, benchmarks: list[BenchmarkSpec], config
         tmp = out / (SUMMARY_FILE + ".tmp")
         tmp.write_text(json.dumps(summary, indent=2))
         os.replace(tmp, out / SUMMARY_FILE)
+    return summary
+
+
+def merge_shards(shard_records: list[dict], config: EvalConfig) -> dict:
+    """One summary from the ``records`` of every rank's ``evaluate(..., shard=...)``."""
+    merged: dict[str, dict] = {}
+    for records in shard_records:
+        for name, rows in records.items():
+            merged.setdefault(name, {}).update({(r["id"], r["sample"]): r for r in rows})
+    summary: dict[str, Any] = {"benchmarks": {name: summarize(list(rows.values()), config.ks) for name, rows in merged.items()}}
+    summary["average"] = sum(b["accuracy"] for b in summary["benchmarks"].values()) / len(summary["benchmarks"])
     return summary
 
 
