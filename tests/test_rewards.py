@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from oneshot_trl.rewards import extract_answer, extract_boxed, format_reward, is_equivalent, make_math_reward, math_reward
+from oneshot_trl.rewards.normalize import normalize
 from oneshot_trl.rewards.reward import gold_is_gradable, grade_answer
 
 DATA = Path(__file__).parent / "data"
@@ -97,15 +98,25 @@ def test_labelled_set_is_large_and_two_sided():
     assert sum(p["equivalent"] for p in PAIRS) >= 60 and sum(not p["equivalent"] for p in PAIRS) >= 60
 
 
-def test_every_eval_gold_equals_itself_and_its_boxed_form(shared_data):
-    failures = []
+def test_every_eval_gold_in_another_spelling_and_against_its_neighbour(shared_data):
+    """Every gold of the six sets, written inside $...$ and boxed in a sentence, is judged equal to itself
+    (the grader's normalisation, not the identical-string shortcut); and no gold is judged equal to the next
+    gold of its file whenever both are numbers of different value."""
+    from oneshot_trl.rewards.closed_form import value
+
+    failures, distinct_pairs = [], 0
     for path in sorted(shared_data.glob("eval_*.jsonl")):
-        for line in path.open():
-            gold = json.loads(line)["answer"]
-            boxed = extract_answer(f"The final answer is \\boxed{{{gold}}}.")
-            if not (is_equivalent(gold, gold) and boxed is not None and is_equivalent(boxed, gold)):
+        golds = [json.loads(line)["answer"] for line in path.open()]
+        for gold, neighbour in zip(golds, golds[1:] + golds[:1]):
+            boxed = extract_answer(f"The final answer is $\\boxed{{{gold}}}$.")
+            if not (is_equivalent(f"${gold}$", gold) and boxed is not None and is_equivalent(boxed, gold)):
                 failures.append((path.name, gold))
-    assert failures == []
+            a, b = value(normalize(gold).text), value(normalize(neighbour).text)
+            if a is not None and b is not None and abs(float(a) - float(b)) > 1e-6:
+                distinct_pairs += 1
+                if is_equivalent(neighbour, gold):
+                    failures.append((path.name, gold, neighbour))
+    assert failures == [] and distinct_pairs > 1000
 
 
 def test_ungradable_golds_give_none():

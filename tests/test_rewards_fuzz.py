@@ -53,9 +53,17 @@ def test_grader_returns_a_bool_within_the_timeout(pred, gold):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-@given(latexish.filter(lambda s: s.strip()))
-def test_an_answer_equals_itself(text):
-    assert is_equivalent(text, text)
+@given(st.fractions(max_denominator=50).filter(lambda f: abs(f) < 10**6), st.integers(min_value=1, max_value=9))
+def test_numbers_in_other_spellings_and_their_neighbours(value, step):
+    """A value spelled as a fraction, a decimal or a mixed form equals itself; moved by any step it does not."""
+    frac = rf"\frac{{{value.numerator}}}{{{value.denominator}}}" if value.denominator != 1 else str(value.numerator)
+    other = value + Fraction(step, value.denominator * 10)
+    assert is_equivalent(f"{value.numerator}/{value.denominator}", frac)
+    assert is_equivalent(rf"\dfrac{{{value.numerator * step}}}{{{value.denominator * step}}}", frac)
+    if value.denominator in (1, 2, 4, 5, 8, 10, 20, 25, 40, 50):  # terminating decimals
+        assert is_equivalent(f"{float(value):.6f}", frac)
+    assert not is_equivalent(f"{other.numerator}/{other.denominator}", frac)
+    assert math_reward([rf"so \boxed{{{other.numerator}/{other.denominator}}}"], answer=[frac]) == [0.0]
 
 
 def test_closed_form_stage_agrees_with_sympy_on_random_expressions():

@@ -234,10 +234,18 @@ def _loss(trainer):
 
 
 def test_entropy_bonus_is_trls_native_term_counted_once(tiny_model, tmp_path):
-    plain, ours = _trainers(tiny_model, tmp_path, entropy_coef=0.05)
-    assert _loss(ours) == pytest.approx(_loss(plain), abs=1e-7)
-    plain0, ours0 = _trainers(tiny_model, tmp_path, entropy_coef=0.0)
-    assert _loss(ours) != pytest.approx(_loss(ours0), abs=1e-6)  # the bonus does act
+    """loss(coef) = loss(0) - coef x mean token entropy of the completions, with the entropy computed here
+    from the model's own logits (not by TRL): the bonus acts, with the right sign, exactly once."""
+    _, ours = _trainers(tiny_model, tmp_path, entropy_coef=0.05)
+    _, ours0 = _trainers(tiny_model, tmp_path, entropy_coef=0.0)
+    inputs = _inputs()
+    ids = torch.cat([inputs["prompt_ids"], inputs["completion_ids"]], dim=1)
+    with torch.no_grad():
+        logits = ours0.model(input_ids=ids).logits[:, inputs["prompt_ids"].shape[1] - 1 : -1]  # predicting completions
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    entropy = -(logp.exp() * logp).sum(-1).mean().item()
+    assert entropy > 0.1
+    assert _loss(ours) == pytest.approx(_loss(ours0) - 0.05 * entropy, abs=1e-5)
 
 
 def test_pg_coef_scales_only_the_policy_term(tiny_model, tmp_path):
