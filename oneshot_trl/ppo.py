@@ -208,8 +208,8 @@ def tokenize_prompts(dataset, tokenizer, num_generations: int):
 
 
 def load_checkpoint_state(trainer, checkpoint: str) -> None:
-    """Restore policy+value weights, optimizer and scheduler from a PPO checkpoint (TRL's PPOTrainer has no
-    resume of its own)."""
+    """Restore policy+value weights, optimizer, scheduler and random state from a PPO checkpoint (TRL's
+    PPOTrainer has no resume of its own)."""
     from safetensors.torch import load_file
 
     path = Path(checkpoint)
@@ -231,6 +231,20 @@ def load_checkpoint_state(trainer, checkpoint: str) -> None:
         trainer.optimizer.load_state_dict(torch.load(path / "optimizer.pt", weights_only=False))
     if (path / "scheduler.pt").exists():
         trainer.lr_scheduler.load_state_dict(torch.load(path / "scheduler.pt", weights_only=False))
+    if (path / "rng_state.pth").exists():  # the random streams of sampling and minibatch shuffling, as saved
+        import random
+
+        import numpy as np
+
+        rng = torch.load(path / "rng_state.pth", weights_only=False)
+        random.setstate(rng["python"])
+        np.random.set_state(rng["numpy"])
+        torch.random.set_rng_state(rng["cpu"])
+        if torch.cuda.is_available() and rng.get("cuda") is not None:
+            if isinstance(rng["cuda"], list):
+                torch.cuda.random.set_rng_state_all(rng["cuda"])
+            else:
+                torch.cuda.random.set_rng_state(rng["cuda"])
 
 
 def checkpoint_progress(checkpoint: str) -> tuple[int, int]:
@@ -243,8 +257,11 @@ def build_ppo_trainer(run, args, model, tokenizer, train_rows, callbacks: list, 
     """TRL's PPOTrainer with the value model initialised from the policy and the grading reward model."""
     from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
 
+    from transformers import set_seed
+
     PPOTrainer = _trainer_class()
     dataset, lookup = tokenize_prompts(train_rows, tokenizer, args.num_generations)
+    set_seed(args.seed)  # the critic's value head is newly initialised: the same seed, the same critic
     value_model = AutoModelForSequenceClassification.from_pretrained(run.model, num_labels=1, dtype="float32")
     # The frozen KL reference, loaded from the same weights (TRL's copy of the policy fails under ZeRO-3).
     ref_model = AutoModelForCausalLM.from_pretrained(run.model, dtype="float32")

@@ -89,12 +89,22 @@ def _rewards(run: RunConfig, args: OneShotGRPOConfig):
     return [reward], ([0.0] if run.reward == "none" else None)
 
 
+def last_complete_checkpoint(out: Path, algo: str = "grpo") -> str | None:
+    """The newest checkpoint that was written to the end. A run killed while saving leaves a partial
+    folder (no trainer state yet, or, for PPO, no critic); resuming goes back to the one before it."""
+    needed = ["trainer_state.json"] + (["model.safetensors", "value_model.safetensors"] if algo == "ppo" else [])
+    found = sorted((int(p.name.rsplit("-", 1)[1]), p) for p in out.glob("checkpoint-*") if p.name.rsplit("-", 1)[1].isdigit())
+    for _, path in reversed(found):
+        if all((path / name).exists() for name in needed):
+            return str(path)
+    return None
+
+
 def run_training(run: RunConfig, args, *, progress: bool = True) -> Path:
     """Train per the two configs; return the output directory holding the model and its records.
     ``progress=False`` drops the rich progress bar (runs in parallel workers, e.g. ``oneshot demo``)."""
     from accelerate import PartialState
     from transformers.trainer_callback import PrinterCallback
-    from transformers.trainer_utils import get_last_checkpoint
 
     out = Path(args.output_dir)
     _check_output_dir(out, run)
@@ -120,14 +130,14 @@ def run_training(run: RunConfig, args, *, progress: bool = True) -> Path:
         if run.overwrite:
             _clear_run(out)
         if run.resume:
-            checkpoint = get_last_checkpoint(str(out)) if out.exists() else None
+            checkpoint = last_complete_checkpoint(out, run.algo)
             done = int(checkpoint.rsplit("-", 1)[1]) if checkpoint else 0
             for name in (METRICS_FILE, HISTORY_FILE):
                 truncate_jsonl(out / name, done)
         write_run_record(out, run, args, examples, {"world_size": state.num_processes, "resumed_from": checkpoint})
     state.wait_for_everyone()
     if run.resume and checkpoint is None:
-        checkpoint = get_last_checkpoint(str(out))
+        checkpoint = last_complete_checkpoint(out, run.algo)
     if run.algo == "ppo":
         trainer = _ppo_trainer(run, args, model, tokenizer, dataset, callbacks, out, checkpoint)
     else:
