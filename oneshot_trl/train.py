@@ -125,19 +125,19 @@ def run_training(run: RunConfig, args, *, progress: bool = True) -> Path:
         validation = EvalCallback(run.eval_every, run.eval_benchmarks, run.eval_limit, run.eval_data_dir,
                                   run.eval_max_tokens, tokenizer, prompt=run.prompt)  # fmt: skip
 
-    checkpoint = None
+    checkpoint = last_complete_checkpoint(out, run.algo) if run.resume else None
+    if run.resume and checkpoint is None and any(out.glob("checkpoint-*")):  # every rank sees it: none hangs
+        why = (" (PPO under DeepSpeed saves no critic: its runs cannot resume)" if run.algo == "ppo" else "")
+        raise OneShotError(f"--resume: no complete checkpoint in {out}{why}; pass --overwrite to start over")
     if state.is_main_process:
         if run.overwrite:
             _clear_run(out)
         if run.resume:
-            checkpoint = last_complete_checkpoint(out, run.algo)
             done = int(checkpoint.rsplit("-", 1)[1]) if checkpoint else 0
             for name in (METRICS_FILE, HISTORY_FILE):
                 truncate_jsonl(out / name, done)
         write_run_record(out, run, args, examples, {"world_size": state.num_processes, "resumed_from": checkpoint})
     state.wait_for_everyone()
-    if run.resume and checkpoint is None:
-        checkpoint = last_complete_checkpoint(out, run.algo)
     if run.algo == "ppo":
         trainer = _ppo_trainer(run, args, model, tokenizer, dataset, callbacks, out, checkpoint)
     else:

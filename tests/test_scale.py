@@ -70,6 +70,19 @@ def test_ppo_trains_with_records_and_resumes(tmp_path, tiny_model, dsr):
     assert [h["step"] for h in jsonl(out / "history.jsonl")] == [1, 2, 3, 4]
 
 
+def test_ppo_resume_without_a_critic_is_one_line_and_keeps_the_record(tmp_path, tiny_model, dsr, capsys):
+    """A PPO checkpoint with no critic (what a run under DeepSpeed saves) cannot resume: say so before
+    anything is rewritten, instead of calling it 'not a oneshot PPO checkpoint'."""
+    out = ppo(tmp_path, tiny_model, dsr, "--example-id", "pi1", "--max-steps", "2")
+    (out / "checkpoint-2" / "value_model.safetensors").unlink()
+    record, metrics = (out / "run.json").read_text(), (out / "metrics.jsonl").read_text()
+    capsys.readouterr()
+    ppo(tmp_path, tiny_model, dsr, "--example-id", "pi1", "--max-steps", "4", "--resume", expect=2)
+    err = capsys.readouterr().err
+    assert "no complete checkpoint" in err and "PPO under DeepSpeed saves no critic" in err and "--overwrite" in err
+    assert (out / "run.json").read_text() == record and (out / "metrics.jsonl").read_text() == metrics
+
+
 def test_ppo_without_trl_ppo_fails_with_one_line(monkeypatch, capsys):
     import builtins
 
