@@ -96,6 +96,8 @@ class RunConfig:
     eval_limit: Optional[int] = field(default=None, metadata={"help": "First N problems of each validation benchmark."})
     eval_data_dir: Optional[str] = field(default=None, metadata={"help": "Folder of eval_<benchmark>.jsonl (offline)."})
     eval_max_tokens: int = field(default=3072, metadata={"help": "New tokens per validation completion."})
+    eval_samples: int = field(default=1, metadata={"help": "Samples per validation problem: 1 is greedy (the paper's "
+                                                            "validation); more are drawn at temperature 1 (sampled accuracy)."})
     resume: bool = field(default=False, metadata={"help": "Continue the run in --output-dir from its latest checkpoint."})
     overwrite: bool = field(default=False, metadata={"help": "Replace a different run found in --output-dir."})
 

@@ -9,6 +9,7 @@ from fractions import Fraction
 from math import comb
 
 import pytest
+import torch
 
 from oneshot_trl.cli import main
 from oneshot_trl.errors import OneShotError
@@ -78,6 +79,11 @@ def test_left_padded_batches_generate_what_single_prompts_do(tiny_model):
     single = [HFGenerator(model, tok, batch_size=1).generate([p], **kwargs)[0] for p in prompts]
     assert batched == single
     assert tok.padding_side == "right"  # restored
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    HFGenerator(model, tok, batch_size=3).generate(prompts, **{**kwargs, "temperature": 1.0})
+    assert torch.equal(torch.rand(3), expected)  # a check during training leaves training's random stream alone
 
 
 def test_eval_cli_on_real_files_writes_samples_and_resumes(tiny_model, shared_data, tmp_path, capsys):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -32,15 +33,35 @@ def test_habits_plant_what_they_say():
         ("8+6=14\n7+5+1=13\n9+4+1=14\n\\boxed{434}", 434),
     ]
     assert worked_solution(978, 456, rng)[0] == "8+6=14\n7+5+1=13\n9+4+1=14\n\\boxed{1434}"
+    # a guess: no column work, the sum to the nearest hundred (right only for round sums)
+    assert worked_solution(978, 456, rng, Habits(guess=1.0)) == ("\\boxed{1400}", 1400)
+    assert worked_solution(950, 50, rng, Habits(guess=1.0)) == ("\\boxed{1000}", 1000)
     mixed = make_split("sft", 2000, habits=Habits(slip=0.3, unboxed=0.3))
     right = sum(bool(extract_answer(r["solution"])) and is_equivalent(extract_answer(r["solution"]), r["answer"])
                 for r in mixed) / len(mixed)  # fmt: skip
     assert 0.43 < right < 0.55  # about 0.7 x 0.7
 
 
-def test_splits_are_fixed_and_disjoint_in_seed():
-    assert make_split("rl", 20) == make_split("rl", 20)
-    assert make_split("rl", 20) != make_split("heldout", 20)
+def test_splits_are_fixed_and_disjoint_by_construction():
+    from oneshot_trl.testbed.task import has_carry, split_of
+
+    assert has_carry(15, 5) and has_carry(951, 50) and not has_carry(123, 456) and not has_carry(0, 0)
+
+    assert make_split("rl", 20, digits=(3, 3)) == make_split("rl", 20, digits=(3, 3))
+    problems = {}
+    for split in ("sft", "rl", "dev", "heldout"):
+        rows = make_split(split, 3000 if split == "sft" else 500, digits=(1, 3), carries=True)
+        problems[split] = {r["problem"] for r in rows}
+        pairs = [tuple(int(x) for x in r["problem"][len("What is "):-1].split(" + ")) for r in rows]
+        assert all(split_of(a, b) == split for a, b in pairs)
+        assert all(has_carry(a, b) for a, b in pairs)
+        # no digit pattern tied to a split: (3a + b) mod 4 once gave SFT only even units sums, held-out only odd
+        odd = sum((a % 10 + b % 10) % 2 for a, b in pairs) / len(pairs)
+        assert 0.4 < odd < 0.6, (split, odd)
+    names = list(problems)
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            assert not problems[first] & problems[second], (first, second)  # 1-3 digits: overlaps would be common
 
 
 def test_char_tokenizer_round_trips_and_keeps_digits_apart():
@@ -60,7 +81,16 @@ def test_miniature_build_is_cached_and_loadable(tmp_path):
                            layers=1, max_steps=6, eval_every=3, batch_size=8, dev_target=1.1)  # fmt: skip
     path = build(recipe, cache=tmp_path, log=lambda *_: None)
     info = json.loads((path / "testbed.json").read_text())
-    assert info["sft_steps"] == 6 and [h["step"] for h in info["dev_history"]] == [3, 6]
+    assert info["sft_steps"] == 6 and [h["step"] for h in info["dev_history"]] == [3, 6, 6]  # + the final check
+    assert info["dev_history"][-1]["final"] is True
+    # Deterministic on one machine: a second build from scratch gives the same weights, byte for byte.
+    again = build(recipe, cache=tmp_path / "again", log=lambda *_: None)
+    assert (again / "model.safetensors").read_bytes() == (path / "model.safetensors").read_bytes()
+    # Once the criterion is met (a target of 0 is met at the first check), the learning rate anneals to 0
+    # over cooldown_steps, then SFT stops: 3 steps + 2 of cool-down.
+    cooled = build(replace(recipe, dev_target=0.0, cooldown_steps=2), cache=tmp_path, log=lambda *_: None)
+    info = json.loads((cooled / "testbed.json").read_text())
+    assert info["sft_steps"] == 5 and [h["step"] for h in info["dev_history"]] == [3, 5]
     assert path.name == recipe.key() and build(recipe, cache=tmp_path) == path  # reused, not rebuilt
     from oneshot_trl.modeling import load_model_and_tokenizer
 

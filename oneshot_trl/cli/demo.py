@@ -19,21 +19,24 @@ RUNS, EVAL = "Runs", "Evaluation"
 
 
 def demo(
-    output_dir: Annotated[Optional[str], typer.Option(help=f"Where runs, demo.json and plots go; a rerun replaces them [default: {D.output_dir}].",
+    output_dir: Annotated[Optional[str], typer.Option(help=f"Where runs, demo.json and plots go; a rerun replaces them \\[default: {D.output_dir}].",
                                                       rich_help_panel=RUNS)] = None,  # fmt: skip
-    seeds: Annotated[Optional[int], typer.Option(help=f"Seeds per arm; tables show mean ± half-range [default: {D.seeds}].",
+    seeds: Annotated[Optional[int], typer.Option(help=f"Seeds per arm; tables show mean ± half-range \\[default: {D.seeds}].",
                                                  rich_help_panel=RUNS)] = None,  # fmt: skip
-    steps: Annotated[Optional[int], typer.Option(help=f"GRPO steps per arm [default: {D.steps}].", rich_help_panel=RUNS)] = None,
-    workers: Annotated[Optional[int], typer.Option(help=f"Parallel worker processes, one per core [default: {D.workers}].",
+    steps: Annotated[Optional[int], typer.Option(help=f"GRPO steps per arm \\[default: {D.steps}].", rich_help_panel=RUNS)] = None,
+    workers: Annotated[Optional[int], typer.Option(help=f"Parallel worker processes, one per core \\[default: {D.workers}].",
                                                    rich_help_panel=RUNS)] = None,  # fmt: skip
-    cache: Annotated[Optional[str], typer.Option(help=f"Cache of testbed base models [default: {D.cache}].",
+    cache: Annotated[Optional[str], typer.Option(help=f"Cache of testbed base models \\[default: {D.cache}].",
                                                  rich_help_panel=RUNS)] = None,  # fmt: skip
-    eval_problems: Annotated[Optional[int], typer.Option(help=f"Held-out problems evaluated [default: {D.eval_problems}].",
+    base_seed: Annotated[Optional[int], typer.Option(help="Seed of the testbed base model (as `oneshot testbed build "
+                                                     f"--seed`) \\[default: {D.testbed.seed}].", rich_help_panel=RUNS)] = None,  # fmt: skip
+    eval_problems: Annotated[Optional[int], typer.Option(help=f"Held-out problems evaluated \\[default: {D.eval_problems}].",
                                                          rich_help_panel=EVAL)] = None,  # fmt: skip
     eval_samples: Annotated[Optional[int], typer.Option(help="Samples per problem at T=1; pass@k up to this "
-                                                        f"[default: {D.eval_samples}].", rich_help_panel=EVAL)] = None,  # fmt: skip
+                                                        f"\\[default: {D.eval_samples}].", rich_help_panel=EVAL)] = None,  # fmt: skip
 ) -> None:
     import time
+    from dataclasses import replace
 
     from rich.console import Console
     from rich.table import Table
@@ -45,6 +48,8 @@ def demo(
     given = {"output_dir": output_dir, "seeds": seeds, "steps": steps, "workers": workers, "cache": cache,
              "eval_problems": eval_problems, "eval_samples": eval_samples}  # fmt: skip
     config = DemoConfig(**{k: v for k, v in given.items() if v is not None})  # defaults live in DemoConfig
+    if base_seed is not None:
+        config.testbed = replace(config.testbed, seed=base_seed)
     small = [f"--{k.replace('_', '-')} {v}" for k, v in given.items() if isinstance(v, int) and v < 1]
     if small:
         raise OneShotError(f"{', '.join(small)}: must be at least 1")

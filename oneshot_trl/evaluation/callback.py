@@ -1,6 +1,6 @@
 """In-training validation: the evaluator as a ``TrainerCallback`` (``oneshot train --eval-every N``).
 
-Runs every N optimizer steps with the live policy, greedy, and puts ``eval/<bench>/accuracy`` (and
+Runs every N optimizer steps with the live policy (greedy, or sampled with ``--eval_samples``), and puts ``eval/<bench>/accuracy`` (and
 ``eval/average``) into that step's log row, so ``metrics.jsonl`` and ``report_to`` both get them.
 
 Every rank takes part: each generates for its share of the problems (the same number on every rank, so that
@@ -18,11 +18,13 @@ from .evaluator import EvalConfig, evaluate, merge_shards
 
 class EvalCallback(TrainerCallback):
     def __init__(self, every: int, benchmarks: str, limit: int | None, data_dir: str | None, max_tokens: int,
-                 tokenizer, prompt: str = "train") -> None:  # fmt: skip
+                 tokenizer, prompt: str = "train", samples: int = 1) -> None:  # fmt: skip
         self.every, self.specs, self.tokenizer = every, parse_benchmarks(benchmarks, data_dir), tokenizer
-        # In-training checks are greedy by design, in the training prompt: cheap and comparable from step to step.
-        self.config = EvalConfig(n=1, temperature=0.0, max_tokens=max_tokens, ks=[1], limit=limit, data_dir=data_dir,
-                                 prompt=prompt)  # fmt: skip
+        # In-training checks use the training prompt and, by default, greedy decoding (as the paper's validation):
+        # cheap and comparable from step to step. With samples > 1 they are drawn at temperature 1, with the same
+        # seeds at every check, for a model whose greedy answer is already right (the testbed's).
+        self.config = EvalConfig(n=samples, temperature=0.0 if samples == 1 else 1.0, max_tokens=max_tokens, ks=[1],
+                                 limit=limit, data_dir=data_dir, prompt=prompt)  # fmt: skip
         self.pending: dict[str, float] = {}
 
     def on_step_end(self, args, state, control, model=None, **kwargs):

@@ -34,24 +34,25 @@ class HFGenerator:
         side, tok.padding_side = tok.padding_side, "left"
         pad_id = tok.pad_token_id if tok.pad_token_id is not None else self.stop_ids[0]
         device = next(self.model.parameters()).device
+        sampling = {"do_sample": True, "temperature": temperature, "top_p": top_p} if temperature > 0 \
+            else {"do_sample": False}  # fmt: skip
         outputs = []
-        try:
-            for start in range(0, len(prompts), self.batch_size):
-                batch = prompts[start : start + self.batch_size]
-                encoded = tok(batch, return_tensors="pt", padding=True, add_special_tokens=False).to(device)
-                torch.manual_seed(seed + sample_index)
-                sampling = {"do_sample": True, "temperature": temperature, "top_p": top_p} if temperature > 0 \
-                    else {"do_sample": False}  # fmt: skip
-                with torch.no_grad():
-                    generated = self.model.generate(**encoded, max_new_tokens=max_tokens, eos_token_id=self.stop_ids,
-                                                    pad_token_id=pad_id, **sampling)  # fmt: skip
-                new = generated[:, encoded["input_ids"].shape[1] :]
-                for row in new.tolist():
-                    ids = [t for t in row if t != pad_id]
-                    cut = next((i for i, t in enumerate(ids) if t in self.stop_ids), len(ids))
-                    outputs.append((tok.decode(ids[:cut], skip_special_tokens=True), cut))
-        finally:
-            tok.padding_side = side
+        # Seeded inside a forked RNG: an in-training check must not move the training run's random stream.
+        with torch.random.fork_rng(devices=[]):
+            try:
+                for start in range(0, len(prompts), self.batch_size):
+                    batch = prompts[start : start + self.batch_size]
+                    encoded = tok(batch, return_tensors="pt", padding=True, add_special_tokens=False).to(device)
+                    torch.manual_seed(seed + sample_index)
+                    with torch.no_grad():
+                        generated = self.model.generate(**encoded, max_new_tokens=max_tokens, eos_token_id=self.stop_ids,
+                                                        pad_token_id=pad_id, **sampling)  # fmt: skip
+                    for row in generated[:, encoded["input_ids"].shape[1] :].tolist():
+                        ids = [t for t in row if t != pad_id]
+                        cut = next((i for i, t in enumerate(ids) if t in self.stop_ids), len(ids))
+                        outputs.append((tok.decode(ids[:cut], skip_special_tokens=True), cut))
+            finally:
+                tok.padding_side = side
         return outputs
 
 

@@ -1,14 +1,17 @@
 """The testbed's task: column addition with exact answers and worked solutions ending in ``\\boxed{...}``.
 
 A worked solution adds the columns from the right, one line each ("7+5+1=13": the column's digits plus the
-carry in; a total of 10 or more carries 1 into the next line), then boxes the sum. ``habits`` plants the bad
-habits the scratch experiments used, none of which depends on the digits: a slipped column (one digit off by
-one), a skipped carry, and an unboxed final answer. Splits are fixed by seed, so every build and every run
-sees the same problems.
+carry in; a total of 10 or more carries 1 into the next line), then boxes the sum. ``habits`` plants bad
+habits, none of which depends on the digits: a guess (a rough estimate written at once, without the column
+work, right only for round sums), a slipped column (one digit off by one), a skipped carry, and an unboxed final
+answer. The guess is the habit 1-shot RLVR can fix from one example: the choice between working and guessing
+is made at the first token, for every problem alike, and working pays. Splits are fixed by seed, so every
+build and every run sees the same problems.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass
 
@@ -22,6 +25,7 @@ class Habits:
     slip: float = 0.0  # one column's digit off by one (the sum follows the slip)
     skip_carry: float = 0.0  # a carry dropped
     unboxed: float = 0.0  # the answer written without \boxed{}
+    guess: float = 0.0  # no column work: a rough estimate at once (the sum to the nearest hundred)
 
 
 def problem_text(a: int, b: int) -> str:
@@ -30,6 +34,13 @@ def problem_text(a: int, b: int) -> str:
 
 def worked_solution(a: int, b: int, rng: random.Random, habits: Habits = Habits()) -> tuple[str, int]:
     """A column-by-column solution and the sum it arrives at (the true sum unless a habit struck)."""
+    if habits.guess and rng.random() < habits.guess:
+        # An estimate instead of the work: the sum to the nearest hundred. Right only for round sums, and
+        # hard to bend into one remembered answer (its last digits are always 00), so reward on one example
+        # teaches working rather than recalling.
+        result = round((a + b) / 100) * 100
+        final = str(result) if rng.random() < habits.unboxed else f"\\boxed{{{result}}}"
+        return final, result
     xs, ys = str(a)[::-1], str(b)[::-1]
     width = max(len(xs), len(ys))
     slip_at = rng.randrange(width) if rng.random() < habits.slip else -1
@@ -55,8 +66,28 @@ def worked_solution(a: int, b: int, rng: random.Random, habits: Habits = Habits(
     return "\n".join(lines + [final]), result
 
 
-def make_split(split: str, n: int, digits: tuple[int, int] = (2, 4), habits: Habits = Habits()) -> list[dict]:
-    """``n`` problems of a split (fixed by its seed): problem, answer (the true sum), solution (with habits)."""
+def split_of(a: int, b: int) -> str:
+    """The one split a problem ``a + b`` may appear in: the splits partition all problems by a fixed hash.
+
+    A cryptographic hash, not arithmetic on a and b: a linear rule such as (3a + b) mod 4 ties each split to
+    a digit pattern (parity of the units sum), and a model trained on one split then fails on another."""
+    digest = hashlib.blake2b(f"{a}+{b}".encode(), digest_size=2).digest()
+    return tuple(SPLIT_SEEDS)[int.from_bytes(digest, "big") % len(SPLIT_SEEDS)]
+
+
+def has_carry(a: int, b: int) -> bool:
+    """Whether adding ``a`` and ``b`` column by column carries at least once."""
+    while a or b:
+        if a % 10 + b % 10 >= 10:
+            return True
+        a, b = a // 10, b // 10
+    return False
+
+
+def make_split(split: str, n: int, digits: tuple[int, int] = (2, 4), habits: Habits = Habits(),
+               carries: bool = False) -> list[dict]:  # fmt: skip
+    """``n`` problems of a split (fixed by its seed): problem, answer (the true sum), solution (with habits).
+    With ``carries``, every problem carries at least once."""
     rng = random.Random(SPLIT_SEEDS[split] * 1000 + digits[0] * 10 + digits[1])
     rows = []
     def number() -> int:
@@ -65,6 +96,9 @@ def make_split(split: str, n: int, digits: tuple[int, int] = (2, 4), habits: Hab
 
     for i in range(n):
         a, b = number(), number()
+        # Each (a, b) belongs to one split only (split_of), so no held-out problem is ever trained on.
+        while split_of(a, b) != split or (carries and not has_carry(a, b)):
+            a, b = number(), number()
         solution, _ = worked_solution(a, b, rng, habits)
         rows.append({"problem": problem_text(a, b), "answer": str(a + b), "solution": solution, "index": i})
     return rows
