@@ -7,23 +7,30 @@ from typing import Annotated
 
 import typer
 
+from ..testbed.build import TestbedRecipe
+
+D = TestbedRecipe()  # the defaults shown here are the recipe's
+
 app = typer.Typer(help="Build local models for offline runs.", no_args_is_help=True)
 
 
 @app.command("build")
 def build_testbed(
     cache: Annotated[Path, typer.Option(help="Cache folder; the model lands in <cache>/<recipe hash>.")] = Path(".cache/testbed"),
-    dev_target: Annotated[float, typer.Option(help="Stop SFT when the 95% lower bound of sampled dev accuracy reaches this.")] = 0.3,
-    max_steps: Annotated[int, typer.Option(help="SFT step limit.")] = 1500,
-    seed: Annotated[int, typer.Option(help="Seed of initialisation and SFT.")] = 0,
+    dev_target: Annotated[float, typer.Option(help="When the 95% lower bound of sampled dev accuracy reaches this, the "
+                                              "learning rate anneals to 0 and SFT stops.")] = D.dev_target,
+    max_steps: Annotated[int, typer.Option(help="SFT step limit.")] = D.max_steps,
+    seed: Annotated[int, typer.Option(help="Seed of initialisation and SFT.")] = D.seed,
 ) -> None:
     """Build (or reuse) the testbed base model: a tiny Qwen2 SFT-trained to partial competence on column
     addition with planted habits (guessed answers, slipped columns, skipped carries, unboxed answers)."""
     import json
 
-    from ..testbed.build import RECIPE_FILE, TestbedRecipe, build
+    from dataclasses import replace
 
-    path = build(TestbedRecipe(dev_target=dev_target, max_steps=max_steps, seed=seed), cache=cache, log=typer.echo)
+    from ..testbed.build import RECIPE_FILE, build
+
+    path = build(replace(D, dev_target=dev_target, max_steps=max_steps, seed=seed), cache=cache, log=typer.echo)
     info = json.loads((path / RECIPE_FILE).read_text())
     last = info["dev_history"][-1] if info["dev_history"] else {"dev_accuracy": float("nan"), "dev_lower_bound": float("nan")}
     typer.echo(f"testbed model in {path} (SFT steps {info['sft_steps']}, dev sampled accuracy {last['dev_accuracy']:.3f}, "
