@@ -93,21 +93,15 @@ def test_ks_are_powers_of_two_up_to_the_samples():
 
 
 @pytest.mark.slow
-def test_reduced_demo_shows_the_effects_that_held_across_seeds(tmp_path):
-    """One seed of the real demo (the testbed base model, built into the repo's cache on first use, as
-    `oneshot demo` does). It asserts only what held in every one of 5 seeds of
-    `oneshot demo --seeds 5` (60 steps, 64 held-out problems x 32 samples at T=1), measured here:
-    base greedy 0.453, pass@1 0.181, boxed rate 0.645, accuracy among boxed 0.280; per seed (min-max):
-      1-shot       greedy 0.516-0.562, pass@1 0.251-0.265, boxed 0.767-0.774, among boxed 0.325-0.346,
-                   accuracy on π1 over the last 10 steps 0.80-0.87;
-      format-only  greedy 0.172-0.422, pass@1 0.066-0.187, boxed 0.708-0.794, among boxed 0.094-0.237,
-                   accuracy on π1 over the last 10 steps 0.00-0.01;
-      full-set     greedy 0.734-0.875, pass@1 0.347-0.420, boxed 0.827-0.841, among boxed 0.420-0.500;
-    1-shot above format-only in pass@1 by 6.4-19.5 points, and both parts of 1-shot's gain above 3 points
-    (boxed rate +3.4 to +3.6, accuracy among boxed +3.5 to +5.0). Not asserted, because they did not hold in
-    every seed: which part was larger (accuracy among boxed in 3 of 5 seeds, so the one-seed conclusion is
-    "beyond format" or "mostly through format"), format-only's pass@1 vs the base (4 below, 1 above),
-    1-shot's pass@32 vs the base 0.891 (0.875-0.953: 3 up, 1 level, 1 down).
+def test_reduced_demo_shows_the_effects_that_held_across_bases(tmp_path):
+    """One RL seed of the real demo on the testbed base model that this machine builds itself (into the repo's
+    cache on first use, as `oneshot demo` does). It asserts only what held in every one of the 5 base seeds
+    x 2 RL seeds of `python benchmarks/demo_across_bases.py` (README, "Offline testbed"), with margin, so that
+    it also holds on a CPU whose floating point lands the base elsewhere. Measured there (per run, min-max):
+    base pass@1 0.266-0.390; 1-shot above format-only by +12.7 to +29.5 points; format-only boxed more and
+    answered worse every time; full-set above 1-shot; π1 0.67-0.85 correct over the last 10 steps of 1-shot,
+    0.00-0.06 under format-only. Not asserted, because it did not hold on every base: 1-shot's gain over the
+    base (-6.4 to +12.7 points; below +10 on 3 of 5 bases) and which part of it was larger.
     """
     config = DemoConfig(output_dir=str(tmp_path / "demo"), seeds=1, cache=str(ROOT / ".cache" / "testbed"))
     stages = []
@@ -116,22 +110,20 @@ def test_reduced_demo_shows_the_effects_that_held_across_seeds(tmp_path):
     base, runs = result["base"], {r["arm"]: r["eval"] for r in result["runs"]}
     assert set(runs) == set(ARMS)
     one, fmt, full = runs["1-shot"], runs["format-only"], runs["full-set"]
-    assert one["pass@1"] > base["pass@1"] + 0.05 and one["greedy"] > base["greedy"] + 0.04
-    assert one["boxed_rate"] > base["boxed_rate"] + 0.1 and one["boxed_accuracy"] > base["boxed_accuracy"] + 0.03
-    assert fmt["boxed_rate"] > base["boxed_rate"] + 0.05 and fmt["boxed_accuracy"] < base["boxed_accuracy"]
-    assert one["pass@1"] > fmt["pass@1"] + 0.04
-    assert full["pass@1"] > one["pass@1"] + 0.05 and full["greedy"] > 0.7
-    from_format, from_skill = decompose(result, "1-shot")
-    assert from_format > 2 and from_skill > 2
-    assert result["conclusion"].startswith(("1-shot helped beyond format:", "1-shot helped, mostly through format:"))
+    assert 0.2 < base["pass@1"] < 0.45  # where the build's stop criterion lands the base
+    assert result["base_build"]["dev_history"][-1]["final"] is True
+    assert one["pass@1"] > fmt["pass@1"] + 0.08
+    assert one["pass@1"] > base["pass@1"] - 0.10  # no collapse (the gain itself varies by base)
+    assert fmt["boxed_rate"] > base["boxed_rate"] and fmt["boxed_accuracy"] < base["boxed_accuracy"]
+    assert full["pass@1"] > one["pass@1"]
     written = json.loads((tmp_path / "demo" / "demo.json").read_text())
     assert written["conclusion"] == result["conclusion"] and written["pi1"]["index"] == result["pi1"]["index"]
     for png in ("curves.png", "pass_at_k.png"):
         assert (tmp_path / "demo" / png).read_bytes()[:4] == b"\x89PNG"
     one_shot = next(r for r in result["runs"] if r["arm"] == "1-shot")["metrics"]
     assert [m["step"] for m in one_shot] == list(range(1, config.steps + 1))
-    assert sum(m["oneshot/train_accuracy"] for m in one_shot[-10:]) / 10 > 0.7
+    assert sum(m["oneshot/train_accuracy"] for m in one_shot[-10:]) / 10 > 0.6
     format_only = next(r for r in result["runs"] if r["arm"] == "format-only")["metrics"]
-    assert sum(m["oneshot/train_accuracy"] for m in format_only[-10:]) / 10 < 0.1  # boxed, but wrong
+    assert sum(m["oneshot/train_accuracy"] for m in format_only[-10:]) / 10 < 0.3  # boxed, but wrong
     checked = [m["step"] for m in one_shot if "eval/testbed_heldout/accuracy" in m]
     assert checked == list(range(config.eval_every, config.steps + 1, config.eval_every))
