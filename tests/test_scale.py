@@ -143,11 +143,15 @@ def test_deepspeed_zero_on_two_cpu_processes(tmp_path, tiny_model, dsr, shared_d
 
 
 def test_in_training_validation_under_ddp_on_two_cpu_processes(tmp_path, tiny_model, dsr, shared_data):
+    """Plain DDP on CPU: torchrun with 2 processes over gloo (accelerate's MULTI_CPU launch starts one)."""
     out = tmp_path / "ddp"
-    proc = launch_two_processes("ddp.yaml", out, 29530, "--model", str(tiny_model), "--dataset", str(dsr),
-                                "--recipe", "tiny-cpu", "--example-id", "pi1", "--max-steps", "2",
-                                "--per_device_train_batch_size", "4", "--eval-every", "1", "--eval-benchmarks", "math500",
-                                "--eval-limit", "3", "--eval-data-dir", str(shared_data), "--eval_max_tokens", "4")  # fmt: skip
+    torchrun = shutil.which("torchrun", path=str(Path(sys.executable).parent)) or "torchrun"
+    cmd = [torchrun, "--nproc_per_node", "2", "--master_port", "29530", str(ROOT / "cli.py"), "train", "--output-dir",
+           str(out), "--model", str(tiny_model), "--dataset", str(dsr), "--recipe", "tiny-cpu", "--example-id", "pi1",
+           "--max-steps", "2", "--per_device_train_batch_size", "4", "--ddp_backend", "gloo", "--use_cpu", "true",
+           "--eval-every", "1", "--eval-benchmarks", "math500", "--eval-limit", "3", "--eval-data-dir", str(shared_data),
+           "--eval_max_tokens", "4"]  # fmt: skip
+    proc = subprocess.run(cmd, env=dict(os.environ, OMP_NUM_THREADS="1"), capture_output=True, text=True, timeout=900)
     metrics = jsonl(out / "metrics.jsonl") if (out / "metrics.jsonl").exists() else []
     assert [m["step"] for m in metrics] == [1, 2], proc.stderr[-4000:]
     assert json.loads((out / "run.json").read_text())["world_size"] == 2
