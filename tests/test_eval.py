@@ -18,7 +18,8 @@ from oneshot_trl.evaluation.benchmarks import load_benchmark, parse_benchmarks
 from oneshot_trl.evaluation.metrics import summarize
 
 
-def run_cli(argv, capsys=None):
+def exit_code(argv):
+    """The exit code of the real entry point; output stays in capsys for the test to read (unlike run_cli)."""
     with pytest.raises(SystemExit) as info:
         main(argv)
     return info.value.code
@@ -90,7 +91,7 @@ def test_eval_cli_on_real_files_writes_samples_and_resumes(tiny_model, shared_da
     out = tmp_path / "eval"
     argv = ["eval", "--model", str(tiny_model), "--data-dir", str(shared_data), "--benchmarks", "math500,amc23",
             "--limit", "3", "--max-tokens", "6", "--k", "1,8", "--output-dir", str(out)]  # fmt: skip
-    assert run_cli(argv) == 0
+    assert exit_code(argv) == 0
     samples = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
     assert len(samples) == 3 * 1 + 3 * 8  # MATH500 greedy, AMC23 avg@8
     assert set(samples[0]) == {"benchmark", "id", "sample", "completion", "answer", "gold", "correct", "graded", "tokens"}
@@ -102,7 +103,7 @@ def test_eval_cli_on_real_files_writes_samples_and_resumes(tiny_model, shared_da
     # resume: drop the last 5 samples (as a killed run would), rerun, get exactly them back
     lines = (out / "samples.jsonl").read_text().splitlines(keepends=True)
     (out / "samples.jsonl").write_text("".join(lines[:-5]) + lines[-5][:10])  # and a partial line
-    assert run_cli(argv) == 0
+    assert exit_code(argv) == 0
     again = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines() if line.startswith("{\"")
              and line.endswith("}")]  # fmt: skip
     keys = [(r["benchmark"], r["id"], r["sample"]) for r in again]
@@ -117,24 +118,24 @@ def test_resume_refuses_another_protocol_or_model(tiny_model, shared_data, tmp_p
 
     out = tmp_path / "eval"
     argv = ["eval", "--data-dir", str(shared_data), "--benchmarks", "math500", "--limit", "2", "--output-dir", str(out)]
-    assert run_cli(argv[:1] + ["--model", str(tiny_model)] + argv[1:] + ["--max-tokens", "4"]) == 0
+    assert exit_code(argv[:1] + ["--model", str(tiny_model)] + argv[1:] + ["--max-tokens", "4"]) == 0
     first = (out / "samples.jsonl").read_text()
     capsys.readouterr()
     for change in (["--max-tokens", "9"], ["--max-tokens", "4", "--prompt", "train"], ["--max-tokens", "4", "--seed", "1"],
                    ["--max-tokens", "4", "--top-p", "0.5"]):  # fmt: skip
-        assert run_cli(argv[:1] + ["--model", str(tiny_model)] + argv[1:] + change) == 2
+        assert exit_code(argv[:1] + ["--model", str(tiny_model)] + argv[1:] + change) == 2
         err = capsys.readouterr().err
         assert "made with another protocol" in err and "--overwrite" in err and len(err.strip().splitlines()) == 1
         assert (out / "samples.jsonl").read_text() == first  # nothing written so far is lost
     # the same path, retrained (other weights): refused too
     other = tmp_path / "model"
     shutil.copytree(tiny_model, other)
-    assert run_cli(argv[:1] + ["--model", str(other)] + argv[1:] + ["--max-tokens", "4", "--output-dir", str(tmp_path / "e2")]) == 0
+    assert exit_code(argv[:1] + ["--model", str(other)] + argv[1:] + ["--max-tokens", "4", "--output-dir", str(tmp_path / "e2")]) == 0
     (other / "model.safetensors").write_bytes((other / "model.safetensors").read_bytes())  # rewritten: new mtime
-    assert run_cli(argv[:1] + ["--model", str(other)] + argv[1:] + ["--max-tokens", "4", "--output-dir", str(tmp_path / "e2")]) == 2
+    assert exit_code(argv[:1] + ["--model", str(other)] + argv[1:] + ["--max-tokens", "4", "--output-dir", str(tmp_path / "e2")]) == 2
     assert "made by another model" in capsys.readouterr().err
     # --overwrite starts over with the new protocol, and the summary says what was done
-    assert run_cli(argv[:1] + ["--model", str(tiny_model)] + argv[1:] + ["--max-tokens", "9", "--overwrite"]) == 0
+    assert exit_code(argv[:1] + ["--model", str(tiny_model)] + argv[1:] + ["--max-tokens", "9", "--overwrite"]) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["benchmarks"]["math500"]["protocol"]["max_tokens"] == 9
     assert json.loads((out / "protocol.json").read_text())["benchmarks"]["math500"]["max_tokens"] == 9
@@ -167,18 +168,18 @@ def test_local_benchmarks_by_name_from_the_data_dir(tmp_path):
 
 
 def test_bad_eval_input(tmp_path, capsys, tiny_model):
-    assert run_cli(["eval", "--model", str(tiny_model), "--benchmarks", "gsm8k"]) == 2
+    assert exit_code(["eval", "--model", str(tiny_model), "--benchmarks", "gsm8k"]) == 2
     assert "unknown benchmark(s) gsm8k" in capsys.readouterr().err
-    assert run_cli(["eval", "--model", str(tiny_model), "--data-dir", str(tmp_path), "--benchmarks", "math500"]) == 2
+    assert exit_code(["eval", "--model", str(tiny_model), "--data-dir", str(tmp_path), "--benchmarks", "math500"]) == 2
     assert "eval_math500.jsonl not found" in capsys.readouterr().err
-    assert run_cli(["eval", "--model", str(tiny_model), "--backend", "vllm", "--data-dir", str(tmp_path)]) == 2
+    assert exit_code(["eval", "--model", str(tiny_model), "--backend", "vllm", "--data-dir", str(tmp_path)]) == 2
     assert "vLLM" in capsys.readouterr().err
 
 
 @pytest.mark.slow
 def test_sweep_compare_and_in_training_validation(tiny_model, shared_data, tmp_path):
     run = tmp_path / "run"
-    assert run_cli(["train", "--model", str(tiny_model), "--dataset", str(shared_data / "dsr_sub_1209.jsonl"),
+    assert exit_code(["train", "--model", str(tiny_model), "--dataset", str(shared_data / "dsr_sub_1209.jsonl"),
                     "--recipe", "tiny-cpu", "--example-id", "pi1", "--output-dir", str(run), "--max-steps", "4",
                     "--save_steps", "2", "--eval-every", "2", "--eval-limit", "2", "--eval-data-dir", str(shared_data),
                     "--eval_max_tokens", "4"]) == 0  # fmt: skip
@@ -186,7 +187,7 @@ def test_sweep_compare_and_in_training_validation(tiny_model, shared_data, tmp_p
     assert [m["step"] for m in metrics] == [1, 2, 3, 4]  # validation shares the step's row
     assert [("eval/math500/accuracy" in m) for m in metrics] == [False, True, False, True]
 
-    assert run_cli(["eval", "--model", str(run), "--data-dir", str(shared_data), "--benchmarks", "math500,aime24",
+    assert exit_code(["eval", "--model", str(run), "--data-dir", str(shared_data), "--benchmarks", "math500,aime24",
                     "--limit", "2", "--max-tokens", "4", "--n", "2", "--temperature", "1.0"]) == 0  # fmt: skip
     rows = list(csv.DictReader((run / "eval" / "sweep.csv").open()))
     assert [int(r["step"]) for r in rows] == [2, 4]
@@ -196,6 +197,6 @@ def test_sweep_compare_and_in_training_validation(tiny_model, shared_data, tmp_p
     assert json.loads((run / "eval" / "sweep.json").read_text())["best_step"] == int(best["step"])
 
     png = tmp_path / "passk.png"
-    assert run_cli(["eval", "compare", str(run / "eval" / "checkpoint-2"), str(run / "eval" / "checkpoint-4"),
+    assert exit_code(["eval", "compare", str(run / "eval" / "checkpoint-2"), str(run / "eval" / "checkpoint-4"),
                     "--k", "1..2", "--output", str(png)]) == 0  # fmt: skip
     assert png.read_bytes()[:4] == b"\x89PNG"
