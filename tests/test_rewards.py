@@ -84,6 +84,15 @@ def test_never_rewards_these_wrong_answers(pred, gold):
     assert math_reward([f"\\boxed{{{pred}}}"], answer=[gold]) == [0.0]
 
 
+def test_numbers_beyond_floats_are_compared_without_an_internal_error():
+    from oneshot_trl.rewards import check_equivalence, grade
+
+    before = grade.internal_errors
+    assert check_equivalence("2004!", "2y=1.5") is False and check_equivalence("2004!", "3:1.5") is False
+    assert check_equivalence("1+2004!", "2+2004!") is False and check_equivalence("2004!+1", "1+2004!") is True
+    assert grade.internal_errors == before  # float(2004!) overflowed inside the grader before
+
+
 def test_numeric_golds_are_formatted_and_lists_refused():
     import numpy as np
 

@@ -192,11 +192,11 @@ def _compare(p: Normalized, g: Normalized) -> bool | None:
         verdict = _atom(p, g)
         if verdict is None:
             verdict = _relations_and_ratios(p.text, g.text)
-        return verdict if verdict is not None else _number_against_other(p.text, g.text)
+        return verdict if verdict is not None else _number_against_other(p.text, g.text, (sp, sg))
     if sp is None or sg is None or sp[0] != sg[0]:
         # Different shapes may still be equal symbolically ("[0,1)" vs "0 <= x < 1"), but a tuple, a list
         # ("32,349" with a space is two numbers), a set or a matrix is never a single number.
-        return _number_against_other(p.text, g.text)
+        return _number_against_other(p.text, g.text, (sp, sg))
     kind, info_p, items_p = sp
     _, info_g, items_g = sg
     if kind in ("set", "list"):
@@ -213,7 +213,14 @@ _RELATION = re.compile(r"<|>|\\le|\\ge|\\ne|\\lt|\\gt|\\in\b|\\subset|\\notin")
 
 
 def _close(a, b) -> bool:
-    return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(a)), abs(float(b)))
+    """Equal to 1e-9 (relative, absolute near 0); exact for rationals, so 2004! does not overflow a float."""
+    if isinstance(a, Fraction) and isinstance(b, Fraction):
+        return abs(a - b) <= Fraction(1, 10**9) * max(1, abs(a), abs(b))
+    try:
+        x, y = float(a), float(b)
+    except OverflowError:
+        return False  # one side is beyond any float, the other is not
+    return abs(x - y) <= 1e-9 * max(1.0, abs(x), abs(y))
 
 
 _ONE_RELATION = re.compile(r"^([a-zA-Z])(<|>|\\leq?|\\geq?|\\neq?|\\lt|\\gt)(?![a-zA-Z])(.+)$")
@@ -240,22 +247,19 @@ def _relations_and_ratios(pred: str, gold: str) -> bool | None:
     return None
 
 
-def _number_against_other(pred: str, gold: str) -> bool | None:
+def _number_against_other(pred: str, gold: str, shapes: tuple) -> bool | None:
     """False when one side is a number (a closed form without variables) and the other is plainly not one:
     a tuple, list, set, interval or matrix, an inequality, an equation or a ratio whose sides differ from
-    that number. None when undecided (sympy may still find them equal)."""
-    for scalar, other in ((pred, gold), (gold, pred)):
-        kind = _structure(other)
-        if kind is not None and kind[0] != "union" and _structure(scalar) is None and closed_form.parse(scalar):
+    that number. None when undecided (sympy may still find them equal). ``shapes``: ``_structure`` of both."""
+    sides = ((pred, gold, shapes[0], shapes[1]), (gold, pred, shapes[1], shapes[0]))
+    for scalar, _, scalar_shape, other_shape in sides:
+        if other_shape is not None and other_shape[0] != "union" and scalar_shape is None and closed_form.parse(scalar):
             return False  # a tuple, list, set or matrix is never a scalar expression such as 2n+1
-    for number_text, other in ((pred, gold), (gold, pred)):
-        try:
-            number = closed_form.value(number_text)
-        except OverflowError:
-            number = None
+    for number_text, other, _, other_shape in sides:
+        number = closed_form.value(number_text)
         if number is None:
             continue
-        if _structure(other) is not None or _RELATION.search(other) or other.count(":") > 1:
+        if other_shape is not None or _RELATION.search(other) or other.count(":") > 1:
             return False
         for sep in ("=", ":"):
             if other.count(sep) == 1:
