@@ -23,6 +23,7 @@ roots of negative numbers, division by zero).
 from __future__ import annotations
 
 import math
+import operator
 import re
 from fractions import Fraction
 from functools import lru_cache
@@ -35,11 +36,7 @@ _MAX_BITS = 20_000  # exact powers and factorials up to ~6,000 digits; larger on
 _EQUAL_TOL = 1e-9
 _DIFFERENT_TOL = 1e-6
 # Fixed, not drawn per call: the same pair always gets the same verdict.
-_POINTS = (
-    {"seed": Fraction(7, 3)},
-    {"seed": Fraction(-11, 5)},
-    {"seed": Fraction(17, 13)},
-)
+_POINTS = (Fraction(7, 3), Fraction(-11, 5), Fraction(17, 13))
 _GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "kappa",
     "lambda", "mu", "nu", "xi", "rho", "sigma", "tau", "phi", "varphi", "chi", "psi", "omega",
@@ -67,29 +64,18 @@ def _to_float(x: Value) -> float:
         raise Undecided("too large for a float") from exc
 
 
+_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+
+
 def _binary(op: str, a: Value, b: Value) -> Value:
-    if isinstance(a, Fraction) and isinstance(b, Fraction):
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
-        if b == 0:
-            raise Undefined("division by zero")
-        return a / b
-    x, y = _to_float(a), _to_float(b)
-    if op == "+":
-        result = x + y
-    elif op == "-":
-        result = x - y
-    elif op == "*":
-        result = x * y
-    else:
-        if y == 0:
-            raise Undefined("division by zero")
-        result = x / y
-    if not math.isfinite(result):
+    """``a op b``: exact while both are rationals, a float (which must stay finite) otherwise."""
+    exact = isinstance(a, Fraction) and isinstance(b, Fraction)
+    if not exact:
+        a, b = _to_float(a), _to_float(b)
+    if op == "/" and b == 0:
+        raise Undefined("division by zero")
+    result = _OPERATORS[op](a, b)
+    if not exact and not math.isfinite(result):
         raise Undecided("not finite")
     return result
 
@@ -407,9 +393,7 @@ def _points(names: frozenset[str], integers: bool = False) -> list[dict]:
     ordered = sorted(names)
     if integers:
         return [{name: Fraction(11 + 7 * k + 5 * j) for k, name in enumerate(ordered)} for j in range(3)]
-    return [
-        {name: point["seed"] + Fraction(k * 3, 7 + k) for k, name in enumerate(ordered)} for point in _POINTS
-    ]
+    return [{name: point + Fraction(k * 3, 7 + k) for k, name in enumerate(ordered)} for point in _POINTS]
 
 
 def value(text: str) -> Value | None:
