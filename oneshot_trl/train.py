@@ -92,9 +92,10 @@ def _rewards(run: RunConfig, args: OneShotGRPOConfig):
 def last_complete_checkpoint(out: Path, algo: str = "grpo") -> str | None:
     """The newest checkpoint that was written to the end. A run killed while saving leaves a partial
     folder (no trainer state yet, or, for PPO, no critic); resuming goes back to the one before it."""
+    from .evaluation.evaluator import checkpoints
+
     needed = ["trainer_state.json"] + (["model.safetensors", "value_model.safetensors"] if algo == "ppo" else [])
-    found = sorted((int(p.name.rsplit("-", 1)[1]), p) for p in out.glob("checkpoint-*") if p.name.rsplit("-", 1)[1].isdigit())
-    for _, path in reversed(found):
+    for _, path in reversed(checkpoints(out)):
         if all((path / name).exists() for name in needed):
             return str(path)
     return None

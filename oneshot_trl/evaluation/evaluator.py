@@ -85,16 +85,14 @@ def _sample_protocol(config: "EvalConfig", spec: BenchmarkSpec) -> dict:
             "extraction": "boxed"}  # fmt: skip
 
 
-def _check_resume(out: Path, done: dict, record: dict) -> None:
+def _check_resume(out: Path, done: dict, record: dict, stored: dict | None) -> None:
     """Refuse to resume samples made with another protocol or by another model (one line, names the fix)."""
     fix = "pass --overwrite to start over, or another --output-dir"
     made = {key[0] for key in done}
     if not made:
         return
-    path = out / PROTOCOL_FILE
-    if not path.exists():
+    if stored is None:
         raise OneShotError(f"{out / SAMPLES_FILE} has samples but no {PROTOCOL_FILE} saying how they were made; {fix}")
-    stored = json.loads(path.read_text())
     if stored.get("model") != record["model"]:
         raise OneShotError(f"{out / SAMPLES_FILE} was made by another model (or these weights changed since); {fix}")
     for name in sorted(made & set(record["benchmarks"])):
@@ -127,9 +125,9 @@ def evaluate(model: Any, tokenizer: Any, benchmarks: list[BenchmarkSpec], config
     done = _done(samples_path) if samples_path else {}
     if out:
         record = {"model": model_fingerprint(model), "benchmarks": {s.name: _sample_protocol(config, s) for s in benchmarks}}
-        _check_resume(out, done, record)
-        if (out / PROTOCOL_FILE).exists():  # keep the protocols of benchmarks evaluated before, add this run's
-            stored = json.loads((out / PROTOCOL_FILE).read_text())
+        stored = json.loads((out / PROTOCOL_FILE).read_text()) if (out / PROTOCOL_FILE).exists() else None
+        _check_resume(out, done, record, stored)
+        if stored:  # keep the protocols of benchmarks evaluated before, add this run's
             record["benchmarks"] = {**stored.get("benchmarks", {}), **record["benchmarks"]}
         (out / PROTOCOL_FILE).write_text(json.dumps(record, indent=2))
     generator = generator or HFGenerator(model, tokenizer, batch_size=config.batch_size)

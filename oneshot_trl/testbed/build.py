@@ -162,6 +162,18 @@ def _build(recipe: TestbedRecipe, out: Path, work: Path, splits: dict, start: fl
                             data_dir=str(work), batch_size=256, seed=recipe.seed)  # fmt: skip
     history: list[dict] = []
 
+    def dev_check(step: int, **extra) -> dict:
+        """Sampled dev accuracy of the model now, with its 95% lower bound; appended to the history."""
+        model.eval()
+        summary = evaluate(model, tokenizer, [dev], dev_config)["benchmarks"][dev.name]
+        model.train()
+        trials = summary["problems"] * summary["samples_per_problem"]
+        row = {"step": step, "dev_accuracy": summary["accuracy"],
+               "dev_lower_bound": wilson_lower_bound(round(summary["accuracy"] * trials), trials),
+               "dev_boxed_rate": 1 - summary["no_answer_rate"], **extra}  # fmt: skip
+        history.append(row)
+        return row
+
     class StopAtDevTarget(TrainerCallback):
         """Checks the dev criterion; once it is met, the learning rate falls linearly to 0 and SFT stops.
 
@@ -177,23 +189,17 @@ def _build(recipe: TestbedRecipe, out: Path, work: Path, splits: dict, start: fl
                 for group in optimizer.param_groups:
                     group["lr"] = recipe.learning_rate * max(0.0, left)
 
-        def on_step_end(self, args, state, control, model=None, **kwargs):
+        def on_step_end(self, args, state, control, **kwargs):
             if self.cooldown_from is not None:
                 if state.global_step - self.cooldown_from >= recipe.cooldown_steps:
                     control.should_training_stop = True
                 return
             if state.global_step % recipe.eval_every:
                 return
-            model.eval()
-            summary = evaluate(model, tokenizer, [dev], dev_config)["benchmarks"][dev.name]
-            model.train()
-            trials = summary["problems"] * summary["samples_per_problem"]
-            lower = wilson_lower_bound(round(summary["accuracy"] * trials), trials)
-            history.append({"step": state.global_step, "dev_accuracy": summary["accuracy"], "dev_lower_bound": lower,
-                            "dev_boxed_rate": 1 - summary["no_answer_rate"]})  # fmt: skip
-            log(f"  SFT step {state.global_step}: dev sampled accuracy {summary['accuracy']:.3f} "
-                f"(95% lower bound {lower:.3f}, target {recipe.dev_target})")
-            if lower >= recipe.dev_target:
+            row = dev_check(state.global_step)
+            log(f"  SFT step {state.global_step}: dev sampled accuracy {row['dev_accuracy']:.3f} "
+                f"(95% lower bound {row['dev_lower_bound']:.3f}, target {recipe.dev_target})")
+            if row["dev_lower_bound"] >= recipe.dev_target:
                 self.cooldown_from = state.global_step
                 log(f"  dev target reached: learning rate to 0 over {recipe.cooldown_steps} steps")
 
@@ -207,12 +213,8 @@ def _build(recipe: TestbedRecipe, out: Path, work: Path, splits: dict, start: fl
                          processing_class=tokenizer, callbacks=[StopAtDevTarget()])  # fmt: skip
     trainer.remove_callback(PrinterCallback)  # progress is the dev-accuracy lines above
     trainer.train()
-    final = evaluate(model.eval(), tokenizer, [dev], dev_config)["benchmarks"][dev.name]
-    trials = final["problems"] * final["samples_per_problem"]
-    history.append({"step": trainer.state.global_step, "dev_accuracy": final["accuracy"],
-                    "dev_lower_bound": wilson_lower_bound(round(final["accuracy"] * trials), trials),
-                    "dev_boxed_rate": 1 - final["no_answer_rate"], "final": True})  # fmt: skip
-    log(f"  SFT done at step {trainer.state.global_step}: dev sampled accuracy {final['accuracy']:.3f}")
+    final = dev_check(trainer.state.global_step, final=True)
+    log(f"  SFT done at step {trainer.state.global_step}: dev sampled accuracy {final['dev_accuracy']:.3f}")
     model.save_pretrained(work)
     tokenizer.save_pretrained(work)
     info = {"recipe": asdict(recipe), "key": recipe.key(), "sft_steps": trainer.state.global_step,
