@@ -98,6 +98,10 @@ class RunConfig:
     eval_max_tokens: int = field(default=3072, metadata={"help": "New tokens per validation completion."})
     eval_samples: int = field(default=1, metadata={"help": "Samples per validation problem: 1 is greedy (the paper's "
                                                             "validation); more are drawn at temperature 1 (sampled accuracy)."})
+    eval_prompt: Optional[str] = field(default=None, metadata={"help": "Prompt template of validation problems "
+                                       "(default: the training prompt); the authors validate on the raw problem: bare."})
+    eval_before_train: bool = field(default=True, metadata={"help": "With --eval_every, also validate before the first "
+                                    "step, logged as step 0 (verl's val_before_train; skipped on --resume)."})
     resume: bool = field(default=False, metadata={"help": "Continue the run in --output-dir from its latest checkpoint."})
     overwrite: bool = field(default=False, metadata={"help": "Replace a different run found in --output-dir."})
 

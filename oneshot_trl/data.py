@@ -83,14 +83,14 @@ def _read_local(path: Path) -> Dataset:
     return _rows_to_dataset(rows)
 
 
-def _load_remote(source: str, split: str) -> Dataset:
+def _load_remote(source: str, split: str, config: str | None = None) -> Dataset:
     import datasets
 
     try:
         if source.startswith(("http://", "https://")):
             builder = "parquet" if source.endswith(".parquet") else "json"
             return datasets.load_dataset(builder, data_files=source, split=split)
-        return datasets.load_dataset(source, split=split)
+        return datasets.load_dataset(source, config, split=split)
     except Exception as e:  # offline, unknown id, missing split: all end the same way for the user
         reason = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
         raise OneShotError(
@@ -117,11 +117,12 @@ def load_problems(
     problem_key: str = "problem",
     answer_key: str = "answer",
     split: str = "train",
+    config: str | None = None,
 ) -> Dataset:
     """Load a problem set as a Dataset with columns ``problem``, ``answer`` (str) and ``index`` (row number).
 
     ``source`` is a local ``.jsonl``/``.json``/``.parquet`` file, an ``http(s)`` URL of such a file, or a
-    Hub dataset id (``split`` picks the split). Other columns are kept. Default: the paper's DSR-sub.
+    Hub dataset id (``split`` picks the split, ``config`` the subset). Other columns are kept. Default: the paper's DSR-sub.
     """
     source = source or DEFAULT_DATASET
     local = Path(source).expanduser()
@@ -130,7 +131,7 @@ def load_problems(
     elif local.exists():
         raise OneShotError(f"{source}: unsupported file type; use .jsonl, .json or .parquet")
     else:
-        ds = _load_remote(source, split)
+        ds = _load_remote(source, split, config)
 
     if _is_verl_layout(ds) and problem_key not in ds.column_names:
         ds = ds.map(_from_verl, remove_columns=ds.column_names)

@@ -104,7 +104,7 @@ def _evaluate(model_path: str, data_dir: str, config: DemoConfig, out: str) -> d
     from .evaluation.evaluator import load_model
 
     shutil.rmtree(out, ignore_errors=True)  # a model trained anew must not resume an older model's samples
-    model, tokenizer = load_model(model_path)
+    model, tokenizer = load_model(model_path, dtype="float32")  # the testbed is measured in the dtype it trains in
     specs = parse_benchmarks(HELDOUT, data_dir)
     common = {"max_tokens": _max_tokens(), "prompt": PROMPT, "limit": config.eval_problems, "data_dir": data_dir, "batch_size": 256}
     greedy = evaluate(model, tokenizer, specs, EvalConfig(n=1, temperature=0.0, ks=[1], **common), Path(out) / "greedy")
@@ -171,7 +171,8 @@ def _run_overrides(config: DemoConfig, base: str, out: Path, seed: int, arm: str
     overrides = {"model": base, "dataset": str(Path(base) / "rl.jsonl"), "output_dir": str(out), "overwrite": True,
                  "seed": seed, "max_steps": config.steps, "eval_every": config.eval_every,
                  "eval_benchmarks": HELDOUT, "eval_data_dir": base, "eval_limit": config.eval_every_problems,
-                 "eval_max_tokens": _max_tokens(), "eval_samples": config.eval_every_samples, **ARM_SETTINGS[arm]}  # fmt: skip
+                 "eval_max_tokens": _max_tokens(), "eval_samples": config.eval_every_samples,
+                 "eval_before_train": False, **ARM_SETTINGS[arm]}  # fmt: skip  (step 0: the base's evaluation, once)
     if arm != "full-set":
         overrides["example_id"] = str(example)
     return overrides

@@ -26,3 +26,24 @@ def load_model_and_tokenizer(path: str, dtype: str = "auto"):
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return model, tokenizer
+
+
+GENERATION_DTYPES = ("auto", "float32", "float16", "bfloat16")
+
+
+def generation_dtype(path: str, requested: str = "auto") -> str:
+    """The dtype to generate with. ``auto`` is the rule of vLLM's ``dtype="auto"``, which the authors' evaluation
+    used: a float32 checkpoint runs in float16, any other in its own dtype (bfloat16 stays bfloat16)."""
+    if requested not in GENERATION_DTYPES:
+        raise OneShotError(f"unknown dtype {requested!r}; choose {', '.join(GENERATION_DTYPES)}")
+    if requested != "auto":
+        return requested
+    from transformers import AutoConfig
+
+    try:
+        config = AutoConfig.from_pretrained(path)
+    except OSError as e:
+        raise OneShotError(f"could not read the config of {path!r} ({str(e).splitlines()[0][:160]})") from None
+    saved = getattr(config, "dtype", None) or getattr(config, "torch_dtype", None)
+    saved = str(saved).replace("torch.", "") if saved is not None else "float32"
+    return "float16" if saved == "float32" else saved

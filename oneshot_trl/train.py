@@ -124,7 +124,8 @@ def run_training(run: RunConfig, args, *, progress: bool = True) -> Path:
         from .evaluation.callback import EvalCallback
 
         validation = EvalCallback(run.eval_every, run.eval_benchmarks, run.eval_limit, run.eval_data_dir,
-                                  run.eval_max_tokens, tokenizer, prompt=run.prompt, samples=run.eval_samples)  # fmt: skip
+                                  run.eval_max_tokens, tokenizer, prompt=run.eval_prompt or run.prompt,
+                                  samples=run.eval_samples)  # fmt: skip
 
     checkpoint = last_complete_checkpoint(out, run.algo) if run.resume else None
     if run.resume and checkpoint is None and any(out.glob("checkpoint-*")):  # every rank sees it: none hangs
@@ -146,6 +147,7 @@ def run_training(run: RunConfig, args, *, progress: bool = True) -> Path:
     trainer.remove_callback(PrinterCallback)  # metrics.jsonl and the rich bar replace its raw dict prints
     if validation:  # first, so report_to integrations see the eval metrics it adds to the log row
         trainer.callback_handler.callbacks.insert(0, validation)
+        validation.attach(trainer, before_train=run.eval_before_train and checkpoint is None)
     if run.algo == "ppo":
         trainer.train()  # TRL's PPO resumes through _ppo_trainer (it has no resume_from_checkpoint)
     else:

@@ -58,9 +58,31 @@ def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
     return info.value.code, out.out, out.err
 
 
+def exit_code(argv: list[str]) -> int:
+    """The exit code of the real entry point; output stays in capsys for the test to read (unlike run_cli)."""
+    from oneshot_trl.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    return info.value.code
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The test suite's own data files (tests/data)."""
+    return Path(__file__).parent / "data"
+
+
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
     """A tiny Qwen2 causal LM with an in-process tokenizer, saved to a folder, loadable by path."""
     from oneshot_trl.tiny_model import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model")
+
+
+@pytest.fixture(scope="session")
+def tiny_tokenizer(tiny_model):
+    from oneshot_trl.tiny_model import load_tokenizer
+
+    return load_tokenizer(tiny_model)

@@ -15,6 +15,8 @@ MODULES = [
     "oneshot_trl.rewards.grade",
     "oneshot_trl.rewards.reward",
     "oneshot_trl.evaluation.metrics",
+    "oneshot_trl.evaluation.extraction",
+    "oneshot_trl.evaluation.grading",
 ]
 
 

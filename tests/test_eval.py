@@ -11,18 +11,11 @@ from math import comb
 import pytest
 import torch
 
-from oneshot_trl.cli import main
+from conftest import exit_code
 from oneshot_trl.errors import OneShotError
 from oneshot_trl.evaluation import BENCHMARKS, pass_at_k
 from oneshot_trl.evaluation.benchmarks import load_benchmark, parse_benchmarks
 from oneshot_trl.evaluation.metrics import summarize
-
-
-def exit_code(argv):
-    """The exit code of the real entry point; output stays in capsys for the test to read (unlike run_cli)."""
-    with pytest.raises(SystemExit) as info:
-        main(argv)
-    return info.value.code
 
 
 @pytest.mark.parametrize("n", [1, 2, 5, 8, 16, 64, 100, 256])
@@ -58,7 +51,9 @@ def test_protocol_defaults_are_the_papers():
     assert protocol == {
         "math500": (1, 0.0, 1.0), "minerva_math": (1, 0.0, 1.0), "olympiadbench": (1, 0.0, 1.0),
         "aime24": (8, 0.6, 1.0), "aime25": (8, 0.6, 1.0), "amc23": (8, 0.6, 1.0),
+        "arc_easy": (1, 0.0, 1.0), "arc_challenge": (1, 0.0, 1.0),
     }  # fmt: skip
+    assert {s.extraction for s in BENCHMARKS.values()} == {"harness"}
     from oneshot_trl.evaluation.benchmarks import MAX_TOKENS
     from oneshot_trl.evaluation.evaluator import EvalConfig
 
@@ -96,8 +91,10 @@ def test_eval_cli_on_real_files_writes_samples_and_resumes(tiny_model, shared_da
     assert len(samples) == 3 * 1 + 3 * 8  # MATH500 greedy, AMC23 avg@8
     assert set(samples[0]) == {"benchmark", "id", "sample", "completion", "answer", "gold", "correct", "graded", "tokens"}
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["benchmarks"]["amc23"]["protocol"] == {"n": 8, "temperature": 0.6, "top_p": 1.0, "max_tokens": 6,
-                                                          "prompt": "qwen25-math-cot"}  # fmt: skip
+    # the paper's protocol, the authors' extraction, and the authors' dtype rule (fp32 weights -> fp16)
+    assert summary["benchmarks"]["amc23"]["protocol"] == {"n": 8, "temperature": 0.6, "top_p": 1.0, "top_k": -1, "max_tokens": 6,
+                                                          "prompt": "qwen25-math-cot", "extraction": "harness",
+                                                          "dtype": "float16"}  # fmt: skip
     assert "pass@8" in summary["benchmarks"]["amc23"] and "pass@8" not in summary["benchmarks"]["math500"]
     assert "math500" in capsys.readouterr().out
     # resume: drop the last 5 samples (as a killed run would), rerun, get exactly them back
@@ -122,7 +119,8 @@ def test_resume_refuses_another_protocol_or_model(tiny_model, shared_data, tmp_p
     first = (out / "samples.jsonl").read_text()
     capsys.readouterr()
     for change in (["--max-tokens", "9"], ["--max-tokens", "4", "--prompt", "train"], ["--max-tokens", "4", "--seed", "1"],
-                   ["--max-tokens", "4", "--top-p", "0.5"]):  # fmt: skip
+                   ["--max-tokens", "4", "--top-p", "0.5"], ["--max-tokens", "4", "--extraction", "boxed"],
+                   ["--max-tokens", "4", "--dtype", "float32"]):  # fmt: skip
         assert exit_code(argv[:1] + ["--model", str(tiny_model)] + argv[1:] + change) == 2
         err = capsys.readouterr().err
         assert "made with another protocol" in err and "--overwrite" in err and len(err.strip().splitlines()) == 1
@@ -184,13 +182,16 @@ def test_sweep_compare_and_in_training_validation(tiny_model, shared_data, tmp_p
                     "--save_steps", "2", "--eval-every", "2", "--eval-limit", "2", "--eval-data-dir", str(shared_data),
                     "--eval_max_tokens", "4"]) == 0  # fmt: skip
     metrics = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-    assert [m["step"] for m in metrics] == [1, 2, 3, 4]  # validation shares the step's row
-    assert [("eval/math500/accuracy" in m) for m in metrics] == [False, True, False, True]
+    assert [m["step"] for m in metrics] == [0, 1, 2, 3, 4]  # step 0: the check before training (verl's val_before_train)
+    assert [("eval/math500/accuracy" in m) for m in metrics] == [True, False, True, False, True]  # then shares a step's row
 
     assert exit_code(["eval", "--model", str(run), "--data-dir", str(shared_data), "--benchmarks", "math500,aime24",
                     "--limit", "2", "--max-tokens", "4", "--n", "2", "--temperature", "1.0"]) == 0  # fmt: skip
     rows = list(csv.DictReader((run / "eval" / "sweep.csv").open()))
-    assert [int(r["step"]) for r in rows] == [2, 4]
+    assert [int(r["step"]) for r in rows] == [0, 2, 4]  # the base model is step 0, as the paper's curves start
+    protocols = {name: json.loads((run / "eval" / name / "protocol.json").read_text()) for name in ("base", "checkpoint-2", "checkpoint-4")}
+    assert protocols["base"]["model"]["path"] == str(tiny_model.resolve())
+    assert {p["benchmarks"]["math500"]["dtype"] for p in protocols.values()} == {"float16"}  # one dtype rule for every step
     assert {"average", "math500/accuracy", "aime24/accuracy"} <= set(rows[0])
     assert (run / "eval" / "sweep.png").read_bytes()[:4] == b"\x89PNG"
     best = max(rows, key=lambda r: float(r["average"]))  # the step with the best average, first on ties

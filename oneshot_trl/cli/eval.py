@@ -33,24 +33,42 @@ def _table(summary: dict, title: str) -> Table:
     return table
 
 
+def _preset_help() -> str:
+    from ..evaluation.presets import PRESETS
+
+    return "Per-model protocol: " + "; ".join(f"{p.name} ({p.summary})" for p in PRESETS.values()) + "."
+
+
 @app.callback()
 def evaluate_command(
     ctx: typer.Context,
     model: Annotated[Optional[str], typer.Option(help="Hub id, local model, or a training run dir (sweeps its checkpoints).")] = None,
-    benchmarks: Annotated[str, typer.Option(help="Comma list.", rich_help_panel=DATA)] =
-        "math500,aime24,aime25,amc23,minerva_math,olympiadbench",  # fmt: skip
+    benchmarks: Annotated[Optional[str], typer.Option(help="Comma list (default: the six math benchmarks; arc_easy, "
+                                                      "arc_challenge on request).", rich_help_panel=DATA)] = None,  # fmt: skip
     data_dir: Annotated[Optional[str], typer.Option(help="Folder of eval_<benchmark>.jsonl (offline).", rich_help_panel=DATA)] = None,
     limit: Annotated[Optional[int], typer.Option(help="First N problems of each benchmark.", rich_help_panel=DATA)] = None,
-    n: Annotated[Optional[int], typer.Option(help="Samples per problem (default: the paper's).", rich_help_panel=GEN)] = None,
+    preset: Annotated[str, typer.Option(help=_preset_help(), rich_help_panel=GEN)] = "qwen2.5-math",
+    n: Annotated[Optional[int], typer.Option(help="Samples per problem (default: the preset's).", rich_help_panel=GEN)] = None,
     k: Annotated[str, typer.Option(help="pass@k values, e.g. 1,8,64 or 1..256.", rich_help_panel=GEN)] = "1,8,64",
-    temperature: Annotated[Optional[float], typer.Option(help="Default: the paper's per benchmark.", rich_help_panel=GEN)] = None,
-    top_p: Annotated[Optional[float], typer.Option(help="Default 1.0.", rich_help_panel=GEN)] = None,
-    max_tokens: Annotated[int, typer.Option(help="New tokens per completion.", rich_help_panel=GEN)] = 3072,
+    temperature: Annotated[Optional[float], typer.Option(help="Default: the preset's per benchmark.", rich_help_panel=GEN)] = None,
+    top_p: Annotated[Optional[float], typer.Option(help="Default: the preset's (1.0).", rich_help_panel=GEN)] = None,
+    top_k: Annotated[int, typer.Option(help="Top-k; -1 is off (vLLM's default, the harness's).", rich_help_panel=GEN)] = -1,
+    max_tokens: Annotated[Optional[int], typer.Option(help="New tokens per completion (default: the preset's).",
+                                                      rich_help_panel=GEN)] = None,  # fmt: skip
+    dtype: Annotated[str, typer.Option(help="auto (the authors' vLLM rule: fp16 for an fp32 checkpoint, else its own "
+                                       "dtype), float32, float16 or bfloat16.", rich_help_panel=GEN)] = "auto",  # fmt: skip
     backend: Annotated[str, typer.Option(help="hf or vllm (GPU extra).", rich_help_panel=GEN)] = "hf",
-    prompt: Annotated[str, typer.Option(help="qwen25-math-cot (the paper's), train or bare.", rich_help_panel=GEN)] = "qwen25-math-cot",
+    prompt: Annotated[Optional[str], typer.Option(help="qwen25-math-cot (the paper's), train or bare (default: the "
+                                                  "preset's).", rich_help_panel=GEN)] = None,  # fmt: skip
+    extraction: Annotated[Optional[str], typer.Option(help="harness (the authors' answer parser; default for the paper's "
+                                                      "benchmarks) or boxed (the training reward's last-\\boxed rule; default "
+                                                      "for local ones).", rich_help_panel=GEN)] = None,  # fmt: skip
     seed: Annotated[int, typer.Option(help="Base seed; sample j uses seed + j.", rich_help_panel=GEN)] = 0,
     batch_size: Annotated[int, typer.Option(help="HF generation batch size.", rich_help_panel=GEN)] = 16,
-    think: Annotated[bool, typer.Option("--think", help="Grade only text after </think>.", rich_help_panel=GEN)] = False,
+    think: Annotated[bool, typer.Option("--think", help="Grade only text after </think> (on in the R1 presets).",
+                                        rich_help_panel=GEN)] = False,  # fmt: skip
+    base: Annotated[bool, typer.Option("--base/--no-base", help="In a sweep, evaluate the run's base model as step 0.",
+                                       rich_help_panel=OUT)] = True,  # fmt: skip
     output_dir: Annotated[Optional[Path], typer.Option(help="Samples, summary.json (default: <model>/eval or eval/<name>).",
                                                        rich_help_panel=OUT)] = None,  # fmt: skip
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Start the output folder over instead of resuming "
@@ -61,29 +79,37 @@ def evaluate_command(
         return
     if model is None:
         raise OneShotError("pass --model (a Hub id, a local model, or a training run dir)")
-    from ..evaluation.benchmarks import parse_benchmarks
+    from ..evaluation.benchmarks import MATH_BENCHMARKS, parse_benchmarks
     from ..evaluation.evaluator import EvalConfig, evaluate, load_model
+    from ..evaluation.presets import get_preset
     from ..evaluation.report import parse_ks, sweep
 
-    config = EvalConfig(n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, ks=parse_ks(k),
-                        prompt=prompt, limit=limit, data_dir=data_dir, seed=seed, think=think, batch_size=batch_size)  # fmt: skip
-    specs = parse_benchmarks(benchmarks, data_dir)
+    chosen = get_preset(preset)
+    if backend not in ("hf", "vllm"):
+        raise OneShotError(f"unknown --backend {backend!r}; choose hf or vllm")
+    config = EvalConfig(n=n, temperature=temperature, top_p=top_p, top_k=top_k, max_tokens=max_tokens or chosen.max_tokens,
+                        ks=parse_ks(k), prompt=prompt or chosen.prompt, limit=limit, data_dir=data_dir, seed=seed,
+                        think=think or chosen.think, batch_size=batch_size, extraction=extraction, dtype=dtype)  # fmt: skip
+    specs = chosen.apply(parse_benchmarks(benchmarks or MATH_BENCHMARKS, data_dir))
+    for spec in specs:  # an unknown extraction or an impossible protocol fails before any model is loaded
+        config.protocol(spec)
     path = Path(model)
     if path.is_dir() and any(path.glob("checkpoint-*")):
         out = output_dir or path / "eval"
-        result = sweep(path, specs, config, out, overwrite=overwrite)
-        console.print(f"swept {len(result['rows'])} checkpoints of {path}: best step {result['best_step']} "
-                      f"(average {result['best_average']:.3f}); wrote {out}/sweep.csv, sweep.png, sweep.json")  # fmt: skip
+        result = sweep(path, specs, config, out, overwrite=overwrite, include_base=base)
+        console.print(f"swept {len(result['rows'])} models of {path} (steps {', '.join(str(r['step']) for r in result['rows'])}): "
+                      f"best step {result['best_step']} (average {result['best_average']:.3f}); "
+                      f"wrote {out}/sweep.csv, sweep.png, sweep.json")  # fmt: skip
         return
     out = output_dir or (path / "eval" if path.is_dir() else Path("eval") / model.replace("/", "__"))
-    loaded, tokenizer = load_model(model)
-    generator = None
     if backend == "vllm":
         from ..evaluation.generation import VLLMGenerator
+        from ..tiny_model import load_tokenizer
 
-        generator = VLLMGenerator(model, tokenizer)
-    elif backend != "hf":
-        raise OneShotError(f"unknown --backend {backend!r}; choose hf or vllm")
+        tokenizer = load_tokenizer(model)
+        loaded, generator = None, VLLMGenerator(model, tokenizer, dtype=dtype)
+    else:
+        (loaded, tokenizer), generator = load_model(model, dtype), None
     summary = evaluate(loaded, tokenizer, specs, config, out, generator=generator, overwrite=overwrite)
     console.print(_table(summary, f"{model}"))
     console.print(f"samples and summary in {out}")

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OneShotError
-from ..modeling import load_model_and_tokenizer
+from ..modeling import generation_dtype, load_model_and_tokenizer
 from ..prompts import check_template, prompt_messages, render_prompt
-from ..rewards import grade_answer
 from .benchmarks import MAX_TOKENS, BenchmarkSpec, load_benchmark
+from .grading import EXTRACTIONS, grade_completion
 from .metrics import summarize
 
 SAMPLES_FILE = "samples.jsonl"
@@ -30,6 +30,7 @@ class EvalConfig:
     n: int | None = field(default=None, metadata={"help": "Samples per problem (default: the paper's, 1 or 8)."})
     temperature: float | None = field(default=None, metadata={"help": "Sampling temperature (default: the paper's)."})
     top_p: float | None = field(default=None, metadata={"help": "Top-p (default: 1.0)."})
+    top_k: int = field(default=-1, metadata={"help": "Top-k; -1 is off (vLLM's default, which the harness keeps)."})
     max_tokens: int = field(default=MAX_TOKENS, metadata={"help": "New tokens per completion."})
     ks: list[int] = field(default_factory=lambda: [1, 8, 64], metadata={"help": "pass@k for every k <= n."})
     prompt: str = field(default="qwen25-math-cot", metadata={"help": "qwen25-math-cot (the paper's eval) or train."})
@@ -37,6 +38,10 @@ class EvalConfig:
     data_dir: str | None = field(default=None, metadata={"help": "Folder of local eval_<name>.jsonl files."})
     seed: int = field(default=0, metadata={"help": "Base seed; each (sample, chunk of problems) has its own."})
     think: bool = field(default=False, metadata={"help": "Grade only the text after </think>."})
+    extraction: str | None = field(default=None, metadata={"help": "harness (the authors' Qwen2.5-Math parser; default "
+                                   "for the paper's benchmarks) or boxed (the training reward's rule; default for local ones)."})
+    dtype: str = field(default="auto", metadata={"help": "Weights' dtype for generation: auto is the authors' vLLM rule "
+                       "(fp16 for an fp32 checkpoint, else the checkpoint's own), or float32, float16, bfloat16."})
     batch_size: int = field(default=16, metadata={"help": "HF generation batch size."})
 
     def protocol(self, spec: BenchmarkSpec) -> dict:
@@ -44,8 +49,11 @@ class EvalConfig:
         n = self.n if self.n is not None else spec.n
         if temperature == 0 and n > 1:
             raise OneShotError(f"{spec.name}: {n} samples at temperature 0 would all be the same; pass --temperature")
+        extraction = self.extraction or spec.extraction
+        if extraction not in EXTRACTIONS:
+            raise OneShotError(f"unknown extraction {extraction!r}; choose {' or '.join(EXTRACTIONS)}")
         return {"n": n, "temperature": temperature, "top_p": spec.top_p if self.top_p is None else self.top_p,
-                "max_tokens": self.max_tokens, "prompt": self.prompt}  # fmt: skip
+                "top_k": self.top_k, "max_tokens": self.max_tokens, "prompt": self.prompt, "extraction": extraction}  # fmt: skip
 
 
 def _done(path: Path) -> dict[tuple, dict]:
@@ -70,7 +78,10 @@ def _done(path: Path) -> dict[tuple, dict]:
 def model_fingerprint(model: Any) -> dict:
     """What identifies the weights: for a local folder, its weight and config files with sizes and
     modification times (a model retrained at the same path differs); for a Hub id, the id and commit."""
-    name = str(getattr(model, "name_or_path", "") or getattr(getattr(model, "config", None), "_name_or_path", ""))
+    if isinstance(model, (str, Path)):  # a path or Hub id (the vLLM backend loads no HF model)
+        name = str(model)
+    else:
+        name = str(getattr(model, "name_or_path", "") or getattr(getattr(model, "config", None), "_name_or_path", ""))
     path = Path(name)
     if name and path.is_dir():
         files = sorted(p for pattern in ("*.safetensors", "*.bin", "config.json", "adapter_config.json")
@@ -79,10 +90,16 @@ def model_fingerprint(model: Any) -> dict:
     return {"hub_id": name, "commit": getattr(getattr(model, "config", None), "_commit_hash", None)}
 
 
-def _sample_protocol(config: "EvalConfig", spec: BenchmarkSpec) -> dict:
+def _sample_protocol(config: "EvalConfig", spec: BenchmarkSpec, dtype: str) -> dict:
     """Everything that changes how a benchmark's samples are made or graded (``limit`` only picks problems)."""
-    return {**config.protocol(spec), "seed": config.seed, "batch_size": config.batch_size, "think": config.think,
-            "extraction": "boxed"}  # fmt: skip
+    return {**config.protocol(spec), "dtype": dtype, "seed": config.seed, "batch_size": config.batch_size,
+            "think": config.think}  # fmt: skip
+
+
+def _weights_dtype(model: Any, generator: Any) -> str:
+    """The dtype the completions are generated in (the vLLM generator knows its own)."""
+    dtype = getattr(generator, "dtype", None) or next(model.parameters()).dtype
+    return str(dtype).replace("torch.", "")
 
 
 def _check_resume(out: Path, done: dict, record: dict, stored: dict | None) -> None:
@@ -105,7 +122,7 @@ def _check_resume(out: Path, done: dict, record: dict, stored: dict | None) -> N
 def evaluate(model: Any, tokenizer: Any, benchmarks: list[BenchmarkSpec], config: EvalConfig,
              output_dir: str | Path | None = None, generator: Any = None, overwrite: bool = False,
              shard: tuple[int, int] | None = None) -> dict:  # fmt: skip
-    """Generate, grade and summarise. With ``output_dir``, samples are appended to ``samples.jsonl`` as they
+    """Generate, grade and summarise. ``model`` may be None when ``generator`` brings its own (vLLM). With ``output_dir``, samples are appended to ``samples.jsonl`` as they
     are made, and a rerun with the same protocol and model generates only what is missing; a rerun with
     another protocol or model is refused unless ``overwrite`` (which starts the folder over).
 
@@ -123,14 +140,16 @@ def evaluate(model: Any, tokenizer: Any, benchmarks: list[BenchmarkSpec], config
         out.mkdir(parents=True, exist_ok=True)
     samples_path = out / SAMPLES_FILE if out else None
     done = _done(samples_path) if samples_path else {}
+    generator = generator or HFGenerator(model, tokenizer, batch_size=config.batch_size)
+    dtype = _weights_dtype(model, generator)
     if out:
-        record = {"model": model_fingerprint(model), "benchmarks": {s.name: _sample_protocol(config, s) for s in benchmarks}}
+        fingerprint = model_fingerprint(model if model is not None else generator.model_path)
+        record = {"model": fingerprint, "benchmarks": {s.name: _sample_protocol(config, s, dtype) for s in benchmarks}}
         stored = json.loads((out / PROTOCOL_FILE).read_text()) if (out / PROTOCOL_FILE).exists() else None
         _check_resume(out, done, record, stored)
         if stored:  # keep the protocols of benchmarks evaluated before, add this run's
             record["benchmarks"] = {**stored.get("benchmarks", {}), **record["benchmarks"]}
         (out / PROTOCOL_FILE).write_text(json.dumps(record, indent=2))
-    generator = generator or HFGenerator(model, tokenizer, batch_size=config.batch_size)
     summary: dict[str, Any] = {"benchmarks": {}}
     for spec in benchmarks:
         protocol = config.protocol(spec)
@@ -153,14 +172,15 @@ def evaluate(model: Any, tokenizer: Any, benchmarks: list[BenchmarkSpec], config
                 continue
             generated = generator.generate([prompts[i] for _, i in chunk], sample_index=chunk[0][0],
                                            temperature=protocol["temperature"], top_p=protocol["top_p"],
-                                           max_tokens=protocol["max_tokens"], seed=config.seed + 7919 * start)  # fmt: skip
+                                           top_k=protocol["top_k"], max_tokens=protocol["max_tokens"],
+                                           seed=config.seed + 7919 * start)  # fmt: skip
             new = []
             for (j, i), (text, n_tokens) in zip(chunk, generated):
                 if (spec.name, ids[i], j) in done:
                     continue
                 gold = problems[i]["answer"]
-                pred, correct = grade_answer(text, gold, think=config.think, timeout=GRADE_TIMEOUT,
-                                             retry_timeout=GRADE_RETRY_TIMEOUT)  # fmt: skip
+                pred, correct = grade_completion(text, gold, spec.name, protocol["extraction"], think=config.think,
+                                                 timeout=GRADE_TIMEOUT, retry_timeout=GRADE_RETRY_TIMEOUT)  # fmt: skip
                 new.append({"benchmark": spec.name, "id": ids[i], "sample": j, "completion": text, "answer": pred,
                             "gold": gold, "correct": bool(correct), "graded": correct is not None,
                             "tokens": n_tokens})  # fmt: skip
@@ -170,7 +190,7 @@ def evaluate(model: Any, tokenizer: Any, benchmarks: list[BenchmarkSpec], config
             for r in new:
                 done[(spec.name, r["id"], r["sample"])] = r
         records = list({(spec.name, ids[i], j): done[(spec.name, ids[i], j)] for j, i in pairs}.values())
-        summary["benchmarks"][spec.name] = {**summarize(records, config.ks), "protocol": protocol}
+        summary["benchmarks"][spec.name] = {**summarize(records, config.ks), "protocol": {**protocol, "dtype": dtype}}
         if shard is not None:
             summary.setdefault("records", {})[spec.name] = records
     accuracies = [b["accuracy"] for b in summary["benchmarks"].values()]
@@ -195,8 +215,10 @@ def merge_shards(shard_records: list[dict], config: EvalConfig) -> dict:
 
 
 def load_model(path: str, dtype: str = "auto"):
-    """A model (in eval mode) and tokenizer for evaluation, by Hub id or local path (checkpoints included)."""
-    model, tokenizer = load_model_and_tokenizer(path, dtype=dtype)
+    """A model (in eval mode) and tokenizer for evaluation, by Hub id or local path (checkpoints included), in
+    ``generation_dtype(path, dtype)``: for ``auto``, the authors' rule, the same for every checkpoint of a sweep
+    and for the final model."""
+    model, tokenizer = load_model_and_tokenizer(path, dtype=generation_dtype(path, dtype))
     model.eval()
     return model, tokenizer
 

@@ -20,16 +20,29 @@ def _pyplot():
     return plt
 
 
-def sweep(run_dir: Path, benchmarks, config: EvalConfig, output_dir: Path, overwrite: bool = False) -> dict:
-    """Evaluate every checkpoint of a run (each resumable, each with its protocol guard); write sweep.csv,
-    sweep.png (each metric vs step) and sweep.json."""
+def base_model(run_dir: Path) -> str:
+    """The model a training run started from (its ``run.json``)."""
+    record = run_dir / "run.json"
+    if not record.exists():
+        raise OneShotError(f"{record} not found: it names the base model evaluated as step 0; pass --no-base to skip it")
+    return json.loads(record.read_text())["run_config"]["model"]
+
+
+def sweep(run_dir: Path, benchmarks, config: EvalConfig, output_dir: Path, overwrite: bool = False,
+          include_base: bool = True) -> dict:  # fmt: skip
+    """Evaluate the base model as step 0 (as the paper's curves start) and every checkpoint of a run, each in
+    ``config.dtype`` by the same rule, each resumable with its protocol guard; write sweep.csv, sweep.png
+    (each metric vs step) and sweep.json."""
     found = checkpoints(run_dir)
     if not found:
         raise OneShotError(f"{run_dir} has no checkpoint-* folders to sweep")
+    if include_base:
+        found = [(0, base_model(run_dir)), *found]
     rows = []
     for step, path in found:
-        model, tokenizer = load_model(str(path))
-        summary = evaluate(model, tokenizer, benchmarks, config, output_dir / path.name, overwrite=overwrite)
+        model, tokenizer = load_model(str(path), config.dtype)
+        folder = output_dir / ("base" if step == 0 else Path(path).name)
+        summary = evaluate(model, tokenizer, benchmarks, config, folder, overwrite=overwrite)
         row = {"step": step, "average": summary["average"]}
         for name, metrics in summary["benchmarks"].items():
             row[f"{name}/accuracy"] = metrics["accuracy"]

@@ -1,0 +1,78 @@
+"""``grade_completion``: which answer a completion gives on a benchmark, and whether it is right.
+
+Two extraction rules (``--extraction``):
+  harness  the authors' evaluation (the Qwen2.5-Math harness's ``extract_answer`` + ``strip_string``,
+           ``extraction.harness_answer``): the Minerva form, the last boxed, "the answer is", the last number…;
+           the default for the paper's benchmarks, so scores are comparable with the paper's tables;
+  boxed    the training reward's strict rule: the last ``\\boxed{}`` only, no box → no answer.
+Either way the answer is then judged by this toolkit's grader (``oneshot_trl.rewards``) against the gold as
+given and as the harness cleans it. Multiple-choice benchmarks (ARC) compare letters.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import OneShotError
+from ..rewards import check_equivalence, extract_answer, grade_answer
+from .extraction import CHOICE_BENCHMARKS, harness_answer, harness_gold
+
+EXTRACTIONS = ("harness", "boxed")
+
+
+def _after_think(text: str, think: bool) -> str | None:
+    if not think:
+        return text
+    end = text.rfind("</think>")
+    return None if end < 0 else text[end + len("</think>") :]
+
+
+def _letter(text: str | None) -> str | None:
+    r"""A choice letter from a boxed answer: ``\boxed{B}``, ``\boxed{(B)}``, ``\boxed{\text{B}}``."""
+    if not text:
+        return None
+    match = re.fullmatch(r"\(?([A-Ea-e])\)?", re.sub(r"\\text\{(.*?)\}", r"\1", text).strip())
+    return match.group(1).upper() if match else None
+
+
+def _judge(answer: str, gold: str, timeout: float, retry_timeout: float | None) -> bool | None:
+    verdict = check_equivalence(answer, gold, timeout=timeout)
+    if verdict is None and retry_timeout is not None and retry_timeout > timeout:
+        verdict = check_equivalence(answer, gold, timeout=retry_timeout)
+    return verdict
+
+
+def grade_completion(completion: str, gold: str, benchmark: str, extraction: str = "harness", *, think: bool = False,
+                     timeout: float = 1.0, retry_timeout: float | None = None) -> tuple[str | None, bool | None]:  # fmt: skip
+    r"""``(answer, correct)`` for one completion: the answer read with ``extraction`` (None when there is
+    none), and True / False, or None when the grader could not decide in time (counted as ungraded).
+
+    With ``think`` (R1-style models) only the text after ``</think>`` counts; no ``</think>``, no answer.
+
+    >>> grade_completion("so the answer is 12.80", "\\frac{64}{5}", "math500")
+    ('12.80', True)
+    >>> grade_completion("so the answer is 12.80", "\\frac{64}{5}", "math500", extraction="boxed")
+    (None, False)
+    >>> grade_completion("Both fit, but the answer is (B).", "B", "arc_easy")
+    ('B', True)
+    """
+    if extraction not in EXTRACTIONS:
+        raise OneShotError(f"unknown extraction {extraction!r}; choose {' or '.join(EXTRACTIONS)}")
+    text = _after_think(completion or "", think)
+    if text is None:
+        return None, False
+    if benchmark in CHOICE_BENCHMARKS:
+        answer = harness_answer(text, benchmark) if extraction == "harness" else _letter(extract_answer(text))
+        return answer or None, bool(answer) and answer == gold.strip().upper()
+    if extraction == "boxed":
+        return grade_answer(text, gold, timeout=timeout, retry_timeout=retry_timeout)
+    answer = harness_answer(text, benchmark)
+    if not answer:
+        return None, False
+    verdicts = [_judge(answer, gold, timeout, retry_timeout)]
+    cleaned = harness_gold(gold, benchmark)
+    if verdicts[0] is not True and cleaned and cleaned != gold:
+        verdicts.append(_judge(answer, cleaned, timeout, retry_timeout))
+    if True in verdicts:
+        return answer, True
+    return answer, None if None in verdicts else False
