@@ -83,6 +83,12 @@ def _read_local(path: Path) -> Dataset:
     return _rows_to_dataset(rows)
 
 
+def _answer_text(answer: Any) -> str:
+    if isinstance(answer, list) and len(answer) == 1:
+        answer = answer[0]
+    return str(answer)
+
+
 def _load_remote(source: str, split: str, config: str | None = None) -> Dataset:
     import datasets
 
@@ -147,7 +153,8 @@ def load_problems(
     if answer_key != "answer":
         ds = ds.remove_columns([c for c in ["answer"] if c in ds.column_names]).rename_column(answer_key, "answer")
     # Answers are graded as strings: a float column (AMC's 27.0) becomes "27.0", which the grader handles.
-    ds = ds.map(lambda row, i: {"answer": str(row["answer"]), "index": i}, with_indices=True)
+    # OlympiadBench on the Hub keeps each answer in a one-item list; the harness reads its first item.
+    ds = ds.map(lambda row, i: {"answer": _answer_text(row["answer"]), "index": i}, with_indices=True)
     return ds
 
 

@@ -242,3 +242,13 @@ def test_paper_recipe_validates_as_the_authors():
     assert RunConfig().eval_samples == 1  # greedy
     for recipe in ("tiny-cpu", "testbed-cpu"):
         assert load_recipe(recipe).get("eval_every", RunConfig().eval_every) == 0  # off in the CPU recipes
+
+
+def test_one_item_list_answers_are_read_as_their_item(tmp_path):
+    from oneshot_trl.data import load_problems
+
+    path = tmp_path / "olympiad.jsonl"
+    path.write_text(json.dumps({"problem": "p", "answer": ["$\\frac{1}{2}$"]}) + "\n")
+    assert load_problems(str(path))[0]["answer"] == "$\\frac{1}{2}$"  # not "['$\\frac{1}{2}$']"
+    assert grade_completion("the answer is 0.5", "$\\frac{1}{2}$", "olympiadbench") == ("0.5", True)
+    assert grade_completion("the answer is 0.5", "", "olympiadbench") == ("0.5", None)  # an empty gold: ungraded

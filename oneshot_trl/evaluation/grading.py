@@ -15,6 +15,7 @@ import re
 
 from ..errors import OneShotError
 from ..rewards import check_equivalence, extract_answer, grade_answer
+from ..rewards.reward import gold_is_gradable
 from .extraction import CHOICE_BENCHMARKS, harness_answer, harness_gold
 
 EXTRACTIONS = ("harness", "boxed")
@@ -66,8 +67,10 @@ def grade_completion(completion: str, gold: str, benchmark: str, extraction: str
         return answer or None, bool(answer) and answer == gold.strip().upper()
     if extraction == "boxed":
         return grade_answer(text, gold, timeout=timeout, retry_timeout=retry_timeout)
-    answer = harness_answer(text, benchmark)
-    if not answer:
+    answer = harness_answer(text, benchmark) or None
+    if not gold_is_gradable(gold):
+        return answer, None  # skipped, as the training reward skips it, never scored 0
+    if answer is None:
         return None, False
     verdicts = [_judge(answer, gold, timeout, retry_timeout)]
     cleaned = harness_gold(gold, benchmark)
