@@ -126,14 +126,20 @@ def read_yaml(path: str | Path, what: str) -> dict[str, Any]:
     return data
 
 
-def load_recipe(name: str) -> dict[str, Any]:
-    """A shipped recipe by name (``paper-qwen2.5-math-1.5b``), or a YAML path."""
+def load_recipe(name: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A shipped recipe by name (``paper-qwen2.5-math-1.5b``), or a YAML path. ``extends: OTHER`` starts from
+    another recipe and changes only the keys it names (a model's recipe from the 1.5B one, a full-set twin)."""
+    if name in _seen:
+        raise OneShotError(f"recipe {name!r} extends itself ({' -> '.join([*_seen, name])})")
     if name.endswith((".yaml", ".yml")):
-        return read_yaml(name, "recipe file")
-    if name not in recipe_names():
+        data = read_yaml(name, "recipe file")
+    elif name not in recipe_names():
         raise OneShotError(f"unknown recipe {name!r}; shipped recipes: {', '.join(recipe_names())} (or a .yaml path)")
-    with resources.as_file(resources.files("oneshot_trl").joinpath(RECIPE_DIR, f"{name}.yaml")) as path:
-        return read_yaml(path, "recipe")
+    else:
+        with resources.as_file(resources.files("oneshot_trl").joinpath(RECIPE_DIR, f"{name}.yaml")) as path:
+            data = read_yaml(path, "recipe")
+    parent = data.pop("extends", None)
+    return {**load_recipe(parent, (*_seen, name)), **data} if parent else data
 
 
 def trainer_config_class(algo: str):

@@ -125,7 +125,7 @@ def run_training(run: RunConfig, args, *, progress: bool = True) -> Path:
 
         validation = EvalCallback(run.eval_every, run.eval_benchmarks, run.eval_limit, run.eval_data_dir,
                                   run.eval_max_tokens, tokenizer, prompt=run.eval_prompt or run.prompt,
-                                  samples=run.eval_samples)  # fmt: skip
+                                  samples=run.eval_samples, think=getattr(args, "think", False))  # fmt: skip
 
     checkpoint = last_complete_checkpoint(out, run.algo) if run.resume else None
     if run.resume and checkpoint is None and any(out.glob("checkpoint-*")):  # every rank sees it: none hangs

@@ -129,7 +129,10 @@ def test_existing_run_is_not_overwritten(tmp_path, tiny_model, dsr, capsys):
     "extra, message",
     [
         (["--model", "/nonexistent/model"], "model path not found: /nonexistent/model"),
-        (["--recipe", "nope"], "unknown recipe 'nope'; shipped recipes: paper-ppo-qwen2.5-math-1.5b, paper-qwen2.5-math-1.5b, ppo-tiny-cpu, testbed-cpu, tiny-cpu"),
+        (["--recipe", "nope"], "unknown recipe 'nope'; shipped recipes: paper-llama-3.2-3b-instruct, paper-llama-3.2-3b-instruct-dsr-sub, "
+                                    "paper-ppo-qwen2.5-math-1.5b, paper-qwen2.5-math-1.5b, paper-qwen2.5-math-1.5b-dsr-sub, "
+                                    "paper-qwen2.5-math-7b, paper-qwen2.5-math-7b-dsr-sub, paper-r1-distill-qwen-1.5b, "
+                                    "paper-r1-distill-qwen-1.5b-dsr-sub, ppo-tiny-cpu, testbed-cpu, tiny-cpu"),
         (["--config", "{bad_yaml}"], "unknown config key(s) 'lerning_rate' in"),
         (["--per_device_train_batch_size", "5"], "16 completions per step (4 prompts × 4 generations) is not divisible by 1 device(s) × 5 per device"),
         (["--example-id", "pi0"], "unknown example id 'pi0'; valid ids"),
