@@ -6,6 +6,19 @@ TRL's PPO scores responses with a neural reward model: ``get_reward`` runs ``mod
 "backbone" decodes each response, grades it against the gold answer of its prompt, and returns the 0/1
 score as a one-channel "hidden state"; ``score`` passes it through. It has no trainable weights.
 The value model is initialised from the policy (``AutoModelForSequenceClassification``, one label).
+
+Made to optimise like verl's PPO (``ppo_trainer.yaml``; the authors shipped no PPO script), through two hooks
+listed in ``TRL_PPO_HOOKS`` (a test fails if TRL stops calling them):
+- ``create_optimizer``: one AdamW with two parameter groups, the policy at ``learning_rate`` and the critic at
+  its own ``critic_learning_rate`` (verl's ``critic.optim.lr``, 1e-5); TRL puts both at one rate.
+- one optimizer step per ``gradient_accumulation_steps`` micro-batches (``build_ppo_trainer``), as verl takes
+  one per mini-batch;
+- a pre-step hook on that optimizer clips the policy's and the critic's gradients to ``max_grad_norm``, each
+  on its own (verl's ``actor.grad_clip`` and ``critic.grad_clip``); TRL's PPO loop clips nothing. Under
+  DeepSpeed the engine clips instead (its ``gradient_clipping``, set from ``max_grad_norm``), over both at once.
+Value clip 0.5 (``cliprange_value``), the k1 KL estimator in the reward (``kl_estimator: k1``, verl's
+``kl_penalty: kl``) and ``vf_coef: 1.0`` (verl's critic loss is its own, unscaled) are TRL settings the
+paper recipe sets. verl's entropy bonus has no counterpart: TRL builds the PPO loss inline in ``train()``.
 """
 
 from __future__ import annotations
@@ -27,6 +40,11 @@ from .history import HistoryWriter, step_rows
 from .rewards import format_reward, grade_answer
 
 VALUE_FILE = "value_model.safetensors"
+#: methods of TRL's PPOTrainer this module relies on: name -> a line its source must contain.
+TRL_PPO_HOOKS = {
+    "__init__": "self.create_optimizer_and_scheduler(",  # builds the optimizer through our create_optimizer
+    "train": "optimizer.step()",  # steps the optimizer whose pre-step hook clips gradients
+}
 TRL_PPO_HINT = "--algo ppo needs TRL 1.12.x, the last series with PPOTrainer: pip install 'trl>=1.12,<1.13'"
 
 
@@ -59,6 +77,8 @@ class OneShotPPOConfig(_ppo_config_base()):
     max_completion_length: int = field(default=3072, metadata={"help": "Max new tokens (TRL's response_length)."})
     reward_timeout: float = field(default=1.0, metadata={"help": "Seconds allowed to grade one answer symbolically."})
     think: bool = field(default=False, metadata={"help": "Grade only the text after </think>."})
+    critic_learning_rate: float = field(default=1e-5, metadata={"help": "The critic's own learning rate (verl's "
+                                        "critic.optim.lr); the policy's is learning_rate."})
 
     def __post_init__(self):
         self.response_length = self.max_completion_length
@@ -166,13 +186,49 @@ class PPORecordsCallback(TrainerCallback):
                                           [r["example_id"] for r in rows], [r["correct"] for r in rows]))  # fmt: skip
 
 
+def _clip_each(policy: list, critic: list, max_norm: float, norms: list):
+    """An optimizer pre-step hook: clip the policy's and the critic's gradients to ``max_norm``, each on its own,
+    and record their norms before clipping."""
+
+    def hook(optimizer, args, kwargs):
+        norms.append(tuple(float(torch.nn.utils.clip_grad_norm_([p for p in params if p.grad is not None], max_norm))
+                           for params in (policy, critic)))  # fmt: skip
+        del norms[:-100]  # the latest steps only
+
+    return hook
+
+
 def _trainer_class():
     _, PPOTrainer = ppo_classes()
 
     class OneShotPPOTrainer(PPOTrainer):
-        """TRL's PPOTrainer with a DeepSpeed-safe ``save_model``: TRL 1.12 hands transformers 5 the bare policy
-        where it expects the DeepSpeed engine. Here every rank joins the gather (a collective under ZeRO-3)
-        and the main process saves the policy's weights."""
+        """TRL's PPOTrainer with verl's optimisation (module docstring) and a DeepSpeed-safe ``save_model``: TRL
+        1.12 hands transformers 5 the bare policy where it expects the DeepSpeed engine. Here every rank joins
+        the gather (a collective under ZeRO-3) and the main process saves the policy's weights."""
+
+
+        def create_optimizer(self):
+            """AdamW over policy and critic, each its own learning rate, each its gradients clipped on its own."""
+            if self.optimizer is not None:
+                return self.optimizer
+            wrapper, args = self.model, self.args
+            self.clipped_norms: list[tuple[float, float]] = []  # (policy, critic) norms before clipping, per step
+            decay = set(self.get_decay_parameter_names(wrapper))
+            groups = []
+            for prefix, lr in (("policy.", args.learning_rate), ("value_model.", args.critic_learning_rate)):
+                named = [(n, p) for n, p in wrapper.named_parameters() if n.startswith(prefix) and p.requires_grad]
+                groups += [
+                    {"params": [p for n, p in named if n in decay], "weight_decay": args.weight_decay, "lr": lr},
+                    {"params": [p for n, p in named if n not in decay], "weight_decay": 0.0, "lr": lr},
+                ]
+            optimizer_cls, kwargs = self.get_optimizer_cls_and_kwargs(args, wrapper)
+            self.optimizer = optimizer_cls([g for g in groups if g["params"]], **kwargs)
+            deepspeed = getattr(self.accelerator.state, "deepspeed_plugin", None) is not None  # set later in __init__
+            if args.max_grad_norm and args.max_grad_norm > 0 and not deepspeed:
+                policy = [p for n, p in wrapper.named_parameters() if n.startswith("policy.")]
+                critic = [p for n, p in wrapper.named_parameters() if n.startswith("value_model.")]
+                self.optimizer.register_step_pre_hook(_clip_each(policy, critic, args.max_grad_norm, self.clipped_norms))
+            return self.optimizer
 
         def save_model(self, output_dir: str | None = None, _internal_call: bool = False):
             if not self.is_deepspeed_enabled:
@@ -273,4 +329,9 @@ def build_ppo_trainer(run, args, model, tokenizer, train_rows, callbacks: list, 
         train_dataset=dataset, value_model=value_model, callbacks=[records, *callbacks],
     )  # fmt: skip
     records.trainer = trainer
+    # TRL's PPO steps the optimizer inside accelerate's accumulate(), which by default also syncs (steps) at the
+    # end of the dataloader; a 1-shot dataset is one batch per step, every batch its last, so each micro-batch
+    # would step: 8 optimizer steps per rollout batch in the paper recipe instead of 1. As transformers' Trainer
+    # does, step on the accumulation count only.
+    trainer.accelerator.gradient_state.plugin_kwargs["sync_with_dataloader"] = False
     return trainer

@@ -10,9 +10,11 @@ from pathlib import Path
 import yaml
 
 from oneshot_trl.config import OneShotGRPOConfig, RunConfig, load_recipe
+from oneshot_trl.ppo import OneShotPPOConfig
 
 TABLE = Path(__file__).resolve().parents[1] / "docs" / "verl_parity.md"
 GRPO = "GRPO (`paper-qwen2.5-math-1.5b`)"
+PPO = "PPO (`paper-ppo-qwen2.5-math-1.5b`)"
 
 
 def _rows(section: str) -> list[list[str]]:
@@ -23,12 +25,13 @@ def _rows(section: str) -> list[list[str]]:
     return rows
 
 
-def mismatches(recipe: dict) -> list[str]:
+def mismatches(recipe: dict, section: str = GRPO) -> list[str]:
     """Rows whose 'our value' is not what ``recipe`` (or the config default) gives the named field."""
-    defaults = {f.name: f.default for cls in (RunConfig, OneShotGRPOConfig) for f in dataclasses.fields(cls)
+    config = OneShotPPOConfig if section == PPO else OneShotGRPOConfig
+    defaults = {f.name: f.default for cls in (RunConfig, config) for f in dataclasses.fields(cls)
                 if f.default is not dataclasses.MISSING}  # fmt: skip
     wrong = []
-    for verl_knob, _authors, field, ours, _note in _rows(GRPO):
+    for verl_knob, _authors, field, ours, _note in _rows(section):
         if field == "—":
             continue
         name = re.fullmatch(r"`(\w+)`", field).group(1)
@@ -48,3 +51,9 @@ def test_grpo_table_matches_the_paper_recipe():
     # and a changed value, in the recipe or left to a default, is caught
     assert len(mismatches({**recipe, "use_bias_correction_kl": True, "learning_rate": 2e-6})) == 2
     assert len(mismatches({k: v for k, v in recipe.items() if k != "weight_decay"})) == 1  # TRL's default is 0.0
+
+
+def test_ppo_table_matches_the_paper_ppo_recipe():
+    recipe = load_recipe("paper-ppo-qwen2.5-math-1.5b")
+    assert mismatches(recipe, PPO) == []
+    assert len(mismatches({**recipe, "kl_estimator": "k3", "cliprange_value": 0.2}, PPO)) == 2

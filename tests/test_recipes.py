@@ -71,3 +71,16 @@ def test_a_recipe_that_extends_itself_is_refused(tmp_path):
     child = tmp_path / "child.yaml"
     child.write_text("extends: tiny-cpu\nmax_steps: 7\n")
     assert load_recipe(str(child)) == {**load_recipe("tiny-cpu"), "max_steps": 7}
+
+
+@pytest.mark.slow
+def test_paper_ppo_recipe_runs_one_step_offline(tiny_model, dsr, tmp_path):
+    out = tmp_path / "ppo"
+    argv = ["train", "--recipe", "paper-ppo-qwen2.5-math-1.5b", "--model", str(tiny_model), "--dataset", str(dsr),
+            "--example-id", "pi1", "--output-dir", str(out), "--prompts_per_step", "2", "--num_generations", "2",
+            "--per_device_train_batch_size", "4", "--max_completion_length", "8", "--max_steps", "1",
+            "--save_strategy", "no", "--bf16", "false", "--use_cpu", "true", "--dtype", "float32"]  # fmt: skip
+    assert exit_code(argv) == 0
+    trainer = json.loads((out / "run.json").read_text())["trainer_config"]
+    assert (trainer["critic_learning_rate"], trainer["cliprange_value"], trainer["kl_estimator"], trainer["vf_coef"]) == \
+        (1e-5, 0.5, "k1", 1.0)  # fmt: skip

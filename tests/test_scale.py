@@ -129,7 +129,8 @@ def test_deepspeed_zero_on_two_cpu_processes(tmp_path, tiny_model, dsr, shared_d
     # Judge by artefacts, not only the exit code (a rare teardown abort was seen after a finished run).
     assert (out / "run.json").exists(), proc.stderr[-4000:]
     metrics = jsonl(out / "metrics.jsonl")
-    assert [m["step"] for m in metrics] == [1, 2], proc.stderr[-4000:]  # one writer: no duplicated rows
+    # one writer: no duplicated rows; with validation, step 0 is the check before training
+    assert [m["step"] for m in metrics] == ([0, 1, 2] if validation else [1, 2]), proc.stderr[-4000:]
     history = jsonl(out / "history.jsonl")
     assert [h["step"] for h in history] == [1, 2]
     assert all(h["total"] == 16 if algo == "grpo" else h["total"] == 8 for h in history)  # both ranks' rollouts
@@ -153,7 +154,7 @@ def test_in_training_validation_under_ddp_on_two_cpu_processes(tmp_path, tiny_mo
            "--eval_max_tokens", "4"]  # fmt: skip
     proc = subprocess.run(cmd, env=dict(os.environ, OMP_NUM_THREADS="1"), capture_output=True, text=True, timeout=900)
     metrics = jsonl(out / "metrics.jsonl") if (out / "metrics.jsonl").exists() else []
-    assert [m["step"] for m in metrics] == [1, 2], proc.stderr[-4000:]
+    assert [m["step"] for m in metrics] == [0, 1, 2], proc.stderr[-4000:]  # step 0: the check before training
     assert json.loads((out / "run.json").read_text())["world_size"] == 2
     assert all("eval/math500/accuracy" in m for m in metrics)
 

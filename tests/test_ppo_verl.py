@@ -1,0 +1,73 @@
+"""PPO optimised like verl's (issue 18): the critic's own learning rate and per-module gradient clipping, through
+hooks into TRL's PPOTrainer that a test checks TRL still calls."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+import torch
+
+pytestmark = pytest.mark.slow
+
+
+def test_trl_ppo_still_calls_the_hooked_methods():
+    from oneshot_trl.ppo import TRL_PPO_HOOKS, ppo_classes
+
+    _, PPOTrainer = ppo_classes()
+    for name, line in TRL_PPO_HOOKS.items():
+        source = inspect.getsource(getattr(PPOTrainer, name))
+        assert line in source, f"TRL's PPOTrainer.{name} no longer contains {line!r}: update oneshot_trl/ppo.py"
+
+
+def test_clip_each_clips_policy_and_critic_separately():
+    from oneshot_trl.ppo import _clip_each
+
+    policy, critic = [torch.nn.Parameter(torch.zeros(4))], [torch.nn.Parameter(torch.zeros(9))]
+    policy[0].grad, critic[0].grad = torch.full((4,), 3.0), torch.full((9,), 0.1)  # norms 6.0 and 0.3
+    norms: list = []
+    _clip_each(policy, critic, 1.0, norms)(None, (), {})
+    assert norms == [pytest.approx((6.0, 0.3))]
+    assert policy[0].grad.norm().item() == pytest.approx(1.0)  # clipped to the bound
+    assert critic[0].grad.norm().item() == pytest.approx(0.3)  # under the bound: untouched (a joint clip would scale it)
+
+
+def _trainer(tiny_model, dsr, tmp_path, **overrides):
+    from oneshot_trl.config import resolve
+    from oneshot_trl.modeling import load_model_and_tokenizer
+    from oneshot_trl.ppo import build_ppo_trainer
+    from oneshot_trl.train import _training_set
+
+    run, args = resolve("ppo-tiny-cpu", overrides={"model": str(tiny_model), "dataset": str(dsr), "example_id": "pi1",
+                                                   "output_dir": str(tmp_path), "max_steps": 1, "save_strategy": "no",
+                                                   **overrides})  # fmt: skip
+    model, tokenizer = load_model_and_tokenizer(run.model, dtype="float32")
+    rows, _ = _training_set(run, tokenizer)
+    return build_ppo_trainer(run, args, model, tokenizer, rows, [], None)
+
+
+def test_the_critic_learns_at_its_own_rate(tiny_model, dsr, tmp_path):
+    trainer = _trainer(tiny_model, dsr, tmp_path, learning_rate=1e-4, critic_learning_rate=1e-3, weight_decay=0.0,
+                       max_grad_norm=1.0)  # fmt: skip
+    wrapper = trainer.accelerator.unwrap_model(trainer.model)
+    ids = {"policy": {id(p) for p in wrapper.policy.parameters()}, "critic": {id(p) for p in wrapper.value_model.parameters()}}
+    for group in trainer.optimizer.param_groups:
+        owner = {"policy" if id(p) in ids["policy"] else "critic" for p in group["params"]}
+        assert len(owner) == 1 and group["lr"] == {"policy": 1e-4, "critic": 1e-3}[owner.pop()]
+    before = {name: p.detach().clone() for name, p in wrapper.named_parameters()}
+    trainer.train()
+    moved = {"policy.": [], "value_model.": []}
+    for name, p in wrapper.named_parameters():
+        for prefix in moved:
+            if name.startswith(prefix) and not torch.equal(p, before[name]):
+                moved[prefix].append((p - before[name]).abs().mean().item())
+    # Adam's first step moves each weight by about its learning rate: the critic's ten times the policy's
+    policy, critic = (sum(v) / len(v) for v in moved.values())
+    assert 5 < critic / policy < 20
+    assert len(trainer.clipped_norms) == 1 and all(n > 0 for n in trainer.clipped_norms[0])  # one step, both clipped
+
+
+def test_no_clipping_hook_without_max_grad_norm(tiny_model, dsr, tmp_path):
+    trainer = _trainer(tiny_model, dsr, tmp_path, max_grad_norm=0.0)
+    trainer.train()
+    assert trainer.clipped_norms == []
