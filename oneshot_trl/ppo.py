@@ -7,7 +7,7 @@ TRL's PPO scores responses with a neural reward model: ``get_reward`` runs ``mod
 score as a one-channel "hidden state"; ``score`` passes it through. It has no trainable weights.
 The value model is initialised from the policy (``AutoModelForSequenceClassification``, one label).
 
-Made to optimise like verl's PPO (``ppo_trainer.yaml``; the authors shipped no PPO script), through two hooks
+Made to optimise like verl's PPO (``ppo_trainer.yaml``; the authors shipped no PPO script), through the hooks
 listed in ``TRL_PPO_HOOKS`` (a test fails if TRL stops calling them):
 - ``create_optimizer``: one AdamW with two parameter groups, the policy at ``learning_rate`` and the critic at
   its own ``critic_learning_rate`` (verl's ``critic.optim.lr``, 1e-5); TRL puts both at one rate.
@@ -16,9 +16,12 @@ listed in ``TRL_PPO_HOOKS`` (a test fails if TRL stops calling them):
 - a pre-step hook on that optimizer clips the policy's and the critic's gradients to ``max_grad_norm``, each
   on its own (verl's ``actor.grad_clip`` and ``critic.grad_clip``); TRL's PPO loop clips nothing. Under
   DeepSpeed the engine clips instead (its ``gradient_clipping``, set from ``max_grad_norm``), over both at once.
+- the entropy bonus (``entropy_coef``, verl's ``actor.entropy_coeff``): TRL builds the PPO loss inline in
+  ``train()``, so ``add_entropy_bonus`` keeps the policy's training logits (a forward hook) and adds the term
+  where TRL hands the loss to ``accelerator.backward``.
 Value clip 0.5 (``cliprange_value``), the k1 KL estimator in the reward (``kl_estimator: k1``, verl's
 ``kl_penalty: kl``) and ``vf_coef: 1.0`` (verl's critic loss is its own, unscaled) are TRL settings the
-paper recipe sets. verl's entropy bonus has no counterpart: TRL builds the PPO loss inline in ``train()``.
+paper recipe sets.
 """
 
 from __future__ import annotations
@@ -40,10 +43,17 @@ from .history import HistoryWriter, step_rows
 from .rewards import format_reward, grade_answer
 
 VALUE_FILE = "value_model.safetensors"
-#: methods of TRL's PPOTrainer this module relies on: name -> a line its source must contain.
+#: methods of TRL's PPOTrainer this module relies on: name -> lines its source must contain.
 TRL_PPO_HOOKS = {
-    "__init__": "self.create_optimizer_and_scheduler(",  # builds the optimizer through our create_optimizer
-    "train": "optimizer.step()",  # steps the optimizer whose pre-step hook clips gradients
+    "__init__": ["self.create_optimizer_and_scheduler("],  # builds the optimizer through our create_optimizer
+    "train": [
+        "optimizer.step()",  # steps the optimizer whose pre-step hook clips gradients
+        "dataloader = self.dataloader",  # iterates the loader that records each batch's prompt width
+        "context_length = queries.shape[1]",  # ... which is where responses start
+        "accelerator = self.accelerator",  # calls backward on this object (the entropy bonus is added there)
+        "accelerator.backward(loss)",
+        "logits /= args.temperature",  # the policy's loss uses temperature-scaled logits, as our entropy does
+    ],
 }
 TRL_PPO_HINT = "--algo ppo needs TRL 1.12.x, the last series with PPOTrainer: pip install 'trl>=1.12,<1.13'"
 
@@ -79,6 +89,8 @@ class OneShotPPOConfig(_ppo_config_base()):
     think: bool = field(default=False, metadata={"help": "Grade only the text after </think>."})
     critic_learning_rate: float = field(default=1e-5, metadata={"help": "The critic's own learning rate (verl's "
                                         "critic.optim.lr); the policy's is learning_rate."})
+    entropy_coef: float = field(default=0.0, metadata={"help": "Entropy bonus: the loss minus this times the policy's "
+                                "mean token entropy on the temperature-scaled logits (verl's actor.entropy_coeff)."})
 
     def __post_init__(self):
         self.response_length = self.max_completion_length
@@ -184,6 +196,57 @@ class PPORecordsCallback(TrainerCallback):
         if self.history is not None and state.is_world_process_zero and rows:
             self.history.append(step_rows(state.global_step, [r["index"] for r in rows],
                                           [r["example_id"] for r in rows], [r["correct"] for r in rows]))  # fmt: skip
+
+
+class _PromptWidths:
+    """TRL's PPO dataloader, recording the width of each batch's left-padded prompts: where responses start."""
+
+    def __init__(self, loader) -> None:
+        self.loader, self.context_length = loader, None
+
+    def __iter__(self):
+        for batch in self.loader:
+            self.context_length = batch["input_ids"].shape[1]
+            yield batch
+
+    def __len__(self) -> int:
+        return len(self.loader)
+
+    def __getattr__(self, name):
+        return getattr(self.loader, name)
+
+
+def add_entropy_bonus(trainer, coef: float) -> None:
+    """verl's entropy bonus on TRL's PPO: ``loss - coef * H``, H the mean entropy of the temperature-scaled
+    policy over the micro-batch's response tokens. A forward hook keeps the logits of the policy's training
+    forward pass (grad enabled); ``accelerator.backward``, which TRL calls with the micro-batch's loss, adds
+    the term before the backward pass (so gradient accumulation scales it as it scales the loss)."""
+    wrapper = trainer.accelerator.unwrap_model(trainer.model)
+    widths = trainer.dataloader = _PromptWidths(trainer.dataloader)
+    kept: dict = {}
+
+    def keep_logits(module, args, kwargs, output):
+        if torch.is_grad_enabled() and module.training:
+            kept["logits"], kept["mask"] = output.logits, kwargs["attention_mask"]
+
+    wrapper.policy.register_forward_hook(keep_logits, with_kwargs=True)
+    backward, temperature = trainer.accelerator.backward, trainer.args.temperature + 1e-7
+
+    def backward_with_entropy(loss, **kwargs):
+        logits, mask = kept.pop("logits", None), kept.pop("mask", None)
+        if logits is not None and widths.context_length is not None:
+            start = widths.context_length
+            scaled = logits[:, start - 1 : -1].float() / temperature
+            entropy = torch.logsumexp(scaled, -1) - (scaled.softmax(-1) * scaled).sum(-1)
+            response = mask[:, start:].to(entropy.dtype)
+            mean_entropy = (entropy * response).sum() / response.sum().clamp(min=1.0)
+            loss = loss - coef * mean_entropy
+            trainer.entropies.append(float(mean_entropy))  # per micro-batch, the latest 100 (tests, debugging)
+            del trainer.entropies[:-100]
+        return backward(loss, **kwargs)
+
+    trainer.entropies = []
+    trainer.accelerator.backward = backward_with_entropy
 
 
 def _clip_each(policy: list, critic: list, max_norm: float, norms: list):
@@ -334,4 +397,6 @@ def build_ppo_trainer(run, args, model, tokenizer, train_rows, callbacks: list, 
     # would step: 8 optimizer steps per rollout batch in the paper recipe instead of 1. As transformers' Trainer
     # does, step on the accumulation count only.
     trainer.accelerator.gradient_state.plugin_kwargs["sync_with_dataloader"] = False
+    if args.entropy_coef:
+        add_entropy_bonus(trainer, args.entropy_coef)
     return trainer

@@ -1,5 +1,6 @@
-"""PPO optimised like verl's (issue 18): the critic's own learning rate and per-module gradient clipping, through
-hooks into TRL's PPOTrainer that a test checks TRL still calls."""
+"""PPO optimised like verl's (issue 18): the critic's own learning rate, per-module gradient clipping, one
+optimizer step per batch and the entropy bonus, through hooks into TRL's PPOTrainer that a test checks TRL
+still calls."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ def test_trl_ppo_still_calls_the_hooked_methods():
     from oneshot_trl.ppo import TRL_PPO_HOOKS, ppo_classes
 
     _, PPOTrainer = ppo_classes()
-    for name, line in TRL_PPO_HOOKS.items():
+    for name, lines in TRL_PPO_HOOKS.items():
         source = inspect.getsource(getattr(PPOTrainer, name))
-        assert line in source, f"TRL's PPOTrainer.{name} no longer contains {line!r}: update oneshot_trl/ppo.py"
+        for line in lines:
+            assert line in source, f"TRL's PPOTrainer.{name} no longer contains {line!r}: update oneshot_trl/ppo.py"
 
 
 def test_clip_each_clips_policy_and_critic_separately():
@@ -64,10 +66,34 @@ def test_the_critic_learns_at_its_own_rate(tiny_model, dsr, tmp_path):
     # Adam's first step moves each weight by about its learning rate: the critic's ten times the policy's
     policy, critic = (sum(v) / len(v) for v in moved.values())
     assert 5 < critic / policy < 20
-    assert len(trainer.clipped_norms) == 1 and all(n > 0 for n in trainer.clipped_norms[0])  # one step, both clipped
+    # one optimizer step for the rollout batch's 2 micro-batches (TRL alone stepped at each), both modules clipped
+    assert trainer.args.gradient_accumulation_steps == 2
+    assert len(trainer.clipped_norms) == 1 and all(n > 0 for n in trainer.clipped_norms[0])
 
 
 def test_no_clipping_hook_without_max_grad_norm(tiny_model, dsr, tmp_path):
     trainer = _trainer(tiny_model, dsr, tmp_path, max_grad_norm=0.0)
     trainer.train()
     assert trainer.clipped_norms == []
+
+
+def _policy_entropy(trainer, ids) -> float:
+    """Mean next-token entropy of the policy over a fixed sequence, at the run's temperature."""
+    policy = trainer.accelerator.unwrap_model(trainer.model).policy
+    with torch.no_grad():
+        logits = policy(input_ids=ids).logits.float() / trainer.args.temperature
+    return float((torch.logsumexp(logits, -1) - (logits.softmax(-1) * logits).sum(-1)).mean())
+
+
+@pytest.mark.parametrize("coef", [-5.0, 5.0])
+def test_entropy_bonus_moves_the_policy_entropy_its_way(tiny_model, dsr, tmp_path, coef):
+    ids = torch.arange(3, 40).unsqueeze(0)
+    after = {}
+    for c in (0.0, coef):  # the same seed: the only difference is the bonus
+        trainer = _trainer(tiny_model, dsr, tmp_path / str(c), entropy_coef=c, learning_rate=1e-3)
+        trainer.train()
+        after[c] = _policy_entropy(trainer, ids)
+        assert hasattr(trainer, "entropies") == (c != 0)
+    assert len(trainer.entropies) == 2 and all(h > 0 for h in trainer.entropies)  # one per micro-batch
+    # a bonus (coef > 0) raises the entropy above the run without it; a penalty (coef < 0) lowers it
+    assert (after[coef] - after[0.0]) * coef > 0

@@ -82,5 +82,6 @@ def test_paper_ppo_recipe_runs_one_step_offline(tiny_model, dsr, tmp_path):
             "--save_strategy", "no", "--bf16", "false", "--use_cpu", "true", "--dtype", "float32"]  # fmt: skip
     assert exit_code(argv) == 0
     trainer = json.loads((out / "run.json").read_text())["trainer_config"]
-    assert (trainer["critic_learning_rate"], trainer["cliprange_value"], trainer["kl_estimator"], trainer["vf_coef"]) == \
-        (1e-5, 0.5, "k1", 1.0)  # fmt: skip
+    assert (trainer["critic_learning_rate"], trainer["cliprange_value"], trainer["kl_estimator"], trainer["vf_coef"],
+            trainer["entropy_coef"]) == \
+        (1e-5, 0.5, "k1", 1.0, 0.001)  # fmt: skip
