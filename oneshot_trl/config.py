@@ -234,6 +234,12 @@ def resolve(
     base = load_recipe(recipe) if recipe else {}
     chosen = explicit.get("algo", user.get("algo", base.get("algo", "grpo")))
     algo = _pre_parse(list(extra_args or []), {"algo": chosen}).algo
+    if algo == "ppo":
+        from .ppo import ppo_available, ppo_hint
+
+        if not ppo_available():  # the run's own options are still checked first, then the TRL to install
+            _run_options_only({**(base or load_recipe(DEFAULT_RECIPES["ppo"])), **user, **explicit}, extra_args)
+            raise OneShotError(ppo_hint())
     config_cls = trainer_config_class(algo)
     values: dict[str, Any] = {}
     if not recipe:
@@ -276,11 +282,28 @@ def resolve(
     if rest:
         raise OneShotError(f"unknown option(s) {' '.join(rest)}; options are RunConfig and {config_cls.__mro__[1].__name__} field names")
     _apply_nulls(nulls, run, args)
-    if run.reward not in REWARDS:
-        raise OneShotError(f"unknown --reward {run.reward!r}; choose one of {', '.join(REWARDS)}")
+    check_run_options(run)
     if getattr(args, "use_vllm", False):
         check_vllm()
     return run, args
+
+
+def check_run_options(run: RunConfig) -> None:
+    """Checks of the run's own options, made before anything else about the trainer."""
+    if run.reward not in REWARDS:
+        raise OneShotError(f"unknown --reward {run.reward!r}; choose one of {', '.join(REWARDS)}")
+    if run.algo == "ppo" and run.lora_r > 0:
+        raise OneShotError("--lora-r is supported with --algo grpo only (TRL's PPO adapters share no value head)")
+
+
+def _run_options_only(values: dict[str, Any], extra_args: list[str] | None) -> None:
+    """Parse and check the RunConfig part of a configuration alone (its trainer config cannot be built here)."""
+    names = {f.name for f in fields(RunConfig) if f.init}
+    known = {k: v for k, v in values.items() if k in names and v is not None}
+    run, _ = HfArgumentParser((RunConfig,)).parse_args_into_dataclasses(
+        args=_to_args(known) + list(extra_args or []), return_remaining_strings=True
+    )
+    check_run_options(run)
 
 
 def check_vllm() -> None:

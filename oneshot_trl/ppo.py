@@ -55,17 +55,30 @@ TRL_PPO_HOOKS = {
         "logits /= args.temperature",  # the policy's loss uses temperature-scaled logits, as our entropy does
     ],
 }
-TRL_PPO_HINT = "--algo ppo needs TRL 1.12.x, the last series with PPOTrainer: pip install 'trl>=1.12,<1.13'"
+def ppo_hint() -> str:
+    """The one line for a TRL without PPOTrainer (1.13 and later)."""
+    import trl
+
+    return (f"--algo ppo needs TRL 1.12.x, the last series with PPOTrainer (this environment has TRL {trl.__version__}): "
+            "pip install 'oneshot-trl[ppo]'")  # fmt: skip
 
 
 def ppo_classes():
-    """TRL's PPOConfig and PPOTrainer, or a one-line error naming the TRL to install."""
+    """TRL's PPOConfig and PPOTrainer, or a one-line error naming the install that has them."""
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # we depend on trl.experimental knowingly (pinned TRL)
     try:
         from trl.experimental.ppo import PPOConfig, PPOTrainer
     except ImportError:
-        raise OneShotError(TRL_PPO_HINT) from None
+        raise OneShotError(ppo_hint()) from None
     return PPOConfig, PPOTrainer
+
+
+def ppo_available() -> bool:
+    try:
+        ppo_classes()
+    except OneShotError:
+        return False
+    return True
 
 
 def _ppo_config_base():
@@ -105,7 +118,8 @@ class _GradingBackbone(nn.Module):
     def forward(self, input_ids, attention_mask, **kwargs):
         scores = self._owner[0].grade(input_ids, attention_mask)
         hidden = scores.to(input_ids.device)[:, None, None].expand(input_ids.shape[0], input_ids.shape[1], 1)
-        return SimpleNamespace(hidden_states=(hidden,))
+        # TRL 1.12's get_reward reads hidden_states[-1]; 1.13+ reads last_hidden_state
+        return SimpleNamespace(hidden_states=(hidden,), last_hidden_state=hidden)
 
 
 class VerifiableRewardModel(nn.Module):

@@ -109,8 +109,6 @@ def run_training(run: RunConfig, args, *, progress: bool = True) -> Path:
 
     out = Path(args.output_dir)
     _check_output_dir(out, run)
-    if run.algo == "ppo" and run.lora_r > 0:
-        raise OneShotError("--lora-r is supported with --algo grpo only (TRL's PPO adapters share no value head)")
     state = PartialState()
     dtype = _dtype(run, args)
     check_template(run.prompt)  # before any file is touched

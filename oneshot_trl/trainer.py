@@ -32,6 +32,8 @@ TRL_HOOKS = {
     "_calculate_rewards": ["self", "inputs", "prompts", "completions", "completion_ids_list"],
     "_log_metric": ["self", "name", "value"],
 }
+#: where TRL must still call the overridden methods for the overrides to take effect.
+TRL_CALL_SITES = ["self._compute_loss(", "self._calculate_rewards("]
 
 
 def distinct_n(texts: list[str], n: int = 2) -> float:

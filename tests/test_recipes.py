@@ -74,6 +74,7 @@ def test_a_recipe_that_extends_itself_is_refused(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.ppo
 def test_paper_ppo_recipe_runs_one_step_offline(tiny_model, dsr, tmp_path):
     out = tmp_path / "ppo"
     argv = ["train", "--recipe", "paper-ppo-qwen2.5-math-1.5b", "--model", str(tiny_model), "--dataset", str(dsr),

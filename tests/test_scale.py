@@ -29,6 +29,7 @@ def ppo(tmp_path, tiny_model, dsr, *extra, expect=0):
     return out
 
 
+@pytest.mark.ppo
 def test_verifiable_reward_model_grades_decoded_responses(tiny_model):
     from oneshot_trl.ppo import VerifiableRewardModel
     from oneshot_trl.tiny_model import load_tokenizer
@@ -48,6 +49,7 @@ def test_verifiable_reward_model_grades_decoded_responses(tiny_model):
     assert [p["correct"] for p in rm.pending] == [True, False]
 
 
+@pytest.mark.ppo
 def test_ppo_trains_with_records_and_resumes(tmp_path, tiny_model, dsr):
     out = ppo(tmp_path, tiny_model, dsr, "--example-id", "pi1", "--max-steps", "2")
     record = json.loads((out / "run.json").read_text())
@@ -70,6 +72,7 @@ def test_ppo_trains_with_records_and_resumes(tmp_path, tiny_model, dsr):
     assert [h["step"] for h in jsonl(out / "history.jsonl")] == [1, 2, 3, 4]
 
 
+@pytest.mark.ppo
 def test_ppo_resume_without_a_critic_is_one_line_and_keeps_the_record(tmp_path, tiny_model, dsr, capsys):
     """A PPO checkpoint with no critic (what a run under DeepSpeed saves) cannot resume: say so before
     anything is rewritten, instead of calling it 'not a oneshot PPO checkpoint'."""
@@ -86,6 +89,8 @@ def test_ppo_resume_without_a_critic_is_one_line_and_keeps_the_record(tmp_path, 
 def test_ppo_without_trl_ppo_fails_with_one_line(monkeypatch, capsys):
     import builtins
 
+    import oneshot_trl.ppo  # noqa: F401  (imported with TRL's PPO in place: its config class must not change for later tests)
+
     real_import = builtins.__import__
 
     def no_ppo(name, *args, **kwargs):
@@ -97,7 +102,13 @@ def test_ppo_without_trl_ppo_fails_with_one_line(monkeypatch, capsys):
     with pytest.raises(SystemExit) as info:
         main(["train", "--algo", "ppo", "--model", "x", "--example-id", "pi1"])
     assert info.value.code == 2
-    assert "needs TRL 1.12.x" in capsys.readouterr().err
+    err = capsys.readouterr().err.strip()
+    assert "needs TRL 1.12.x" in err and "pip install 'oneshot-trl[ppo]'" in err and len(err.splitlines()) == 1
+    # the run's own option errors come first: a LoRA request is refused for what it is
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--algo", "ppo", "--model", "x", "--example-id", "pi1", "--lora-r", "4"])
+    assert info.value.code == 2
+    assert "--lora-r is supported with --algo grpo only" in capsys.readouterr().err
 
 
 requires_deepspeed = pytest.mark.skipif(importlib.util.find_spec("deepspeed") is None,
@@ -114,7 +125,7 @@ def launch_two_processes(config: str, out: Path, port: int, *train_args: str, en
 
 @requires_deepspeed
 @pytest.mark.parametrize("stage", [2, 3])
-@pytest.mark.parametrize("algo", ["grpo", "ppo"])
+@pytest.mark.parametrize("algo", ["grpo", pytest.param("ppo", marks=pytest.mark.ppo)])
 def test_deepspeed_zero_on_two_cpu_processes(tmp_path, tiny_model, dsr, shared_data, stage, algo):
     """2 processes under ZeRO-2/3; the GRPO runs also validate in training every step (every rank takes
     part: under ZeRO-3 validation on rank 0 alone never finished)."""

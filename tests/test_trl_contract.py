@@ -1,0 +1,36 @@
+"""This package's contract with TRL, in the fast suite, on every TRL it supports (scripts/test.sh runs it on the
+newest TRL and on 1.12): every private TRL method the trainers override or call still exists with the same
+parameters and is still called where the hooks expect."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+pytestmark = pytest.mark.trl_compat
+
+
+def test_grpo_hooks_keep_their_signatures_and_call_sites():
+    from trl import GRPOTrainer
+
+    from oneshot_trl.trainer import TRL_CALL_SITES, TRL_HOOKS
+
+    for name, params in TRL_HOOKS.items():
+        method = getattr(GRPOTrainer, name, None)
+        assert method is not None, f"TRL removed GRPOTrainer.{name}: update oneshot_trl/trainer.py"
+        assert list(inspect.signature(method).parameters) == params, f"TRL changed GRPOTrainer.{name}'s signature"
+    source = inspect.getsource(GRPOTrainer)
+    for call in TRL_CALL_SITES:
+        assert call in source, f"GRPOTrainer no longer calls {call!r}: an override in oneshot_trl/trainer.py would go unused"
+
+
+@pytest.mark.ppo
+def test_trl_ppo_still_calls_the_hooked_methods():
+    from oneshot_trl.ppo import TRL_PPO_HOOKS, ppo_classes
+
+    _, PPOTrainer = ppo_classes()
+    for name, lines in TRL_PPO_HOOKS.items():
+        source = inspect.getsource(getattr(PPOTrainer, name))
+        for line in lines:
+            assert line in source, f"TRL's PPOTrainer.{name} no longer contains {line!r}: update oneshot_trl/ppo.py"
