@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 
 from ..errors import OneShotError
-from ..rewards import check_equivalence, extract_answer, grade_answer
-from ..rewards.reward import gold_is_gradable
+from ..rewards import extract_answer, grade_answer
+from ..rewards.reward import check_with_retry, gold_is_gradable
 from .extraction import CHOICE_BENCHMARKS, harness_answer, harness_gold
 
 EXTRACTIONS = ("harness", "boxed")
@@ -34,13 +34,6 @@ def _letter(text: str | None) -> str | None:
         return None
     match = re.fullmatch(r"\(?([A-Ea-e])\)?", re.sub(r"\\text\{(.*?)\}", r"\1", text).strip())
     return match.group(1).upper() if match else None
-
-
-def _judge(answer: str, gold: str, timeout: float, retry_timeout: float | None) -> bool | None:
-    verdict = check_equivalence(answer, gold, timeout=timeout)
-    if verdict is None and retry_timeout is not None and retry_timeout > timeout:
-        verdict = check_equivalence(answer, gold, timeout=retry_timeout)
-    return verdict
 
 
 def grade_completion(completion: str, gold: str, benchmark: str, extraction: str = "harness", *, think: bool = False,
@@ -72,10 +65,10 @@ def grade_completion(completion: str, gold: str, benchmark: str, extraction: str
         return answer, None  # skipped, as the training reward skips it, never scored 0
     if answer is None:
         return None, False
-    verdicts = [_judge(answer, gold, timeout, retry_timeout)]
+    verdicts = [check_with_retry(answer, gold, timeout, retry_timeout)]
     cleaned = harness_gold(gold, benchmark)
     if verdicts[0] is not True and cleaned and cleaned != gold:
-        verdicts.append(_judge(answer, cleaned, timeout, retry_timeout))
+        verdicts.append(check_with_retry(answer, cleaned, timeout, retry_timeout))
     if True in verdicts:
         return answer, True
     return answer, None if None in verdicts else False

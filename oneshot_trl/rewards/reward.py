@@ -78,10 +78,15 @@ def grade_answer(text: str, gold: Any, *, think: bool = False, timeout: float = 
         return pred, None
     if pred is None:
         return None, False
+    return pred, check_with_retry(pred, gold, timeout, retry_timeout)
+
+
+def check_with_retry(pred: str, gold: str, timeout: float, retry_timeout: float | None) -> bool | None:
+    """``check_equivalence``, run once more with ``retry_timeout`` seconds when the first try found no verdict."""
     verdict = check_equivalence(pred, gold, timeout=timeout)
     if verdict is None and retry_timeout is not None and retry_timeout > timeout:
         verdict = check_equivalence(pred, gold, timeout=retry_timeout)
-    return pred, verdict
+    return verdict
 
 
 def _grade_distinct(extracted: list, golds: list, timeout: float, workers: int) -> tuple[dict, set]:
