@@ -28,7 +28,7 @@ from transformers import AutoModelForCausalLM, TrainerCallback
 from trl import GRPOConfig, GRPOTrainer
 from oneshot_trl.config import OneShotGRPOConfig
 from oneshot_trl.rewards import math_reward
-from oneshot_trl.tiny_model import load_tokenizer
+from oneshot_trl.modeling import load_tokenizer
 from oneshot_trl.trainer import OneShotGRPOTrainer
 
 kind, model_dir, steps, entropy, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
@@ -73,7 +73,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=40, help="steps per process (the first 3 are warm-up)")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    from oneshot_trl.tiny_model import build_tiny_model
+    from oneshot_trl.testbed.models import build_tiny_model
 
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = build_tiny_model(Path(tmp) / "tiny", hidden_size=64, num_layers=2)

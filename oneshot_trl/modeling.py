@@ -6,13 +6,34 @@ from pathlib import Path
 
 from .errors import OneShotError
 
+# A folder whose tokenizer is one of these generic classes is loaded from its tokenizer.json as saved (the
+# tokenizers built in-process by ``testbed.models`` save as one of them).
+GENERIC_TOKENIZER_CLASSES = ("PreTrainedTokenizerFast", "TokenizersBackend")
+
+
+def load_tokenizer(path: str | Path):
+    """Load a tokenizer by Hub id or local folder so that its ids are the ones it was saved with.
+
+    ``AutoTokenizer`` maps a folder whose config says ``qwen2`` to ``Qwen2Tokenizer``, which rebuilds the
+    vocabulary with other ids; a folder whose ``tokenizer.json`` was saved by a generic fast tokenizer is
+    loaded from that file instead.
+    """
+    import json
+
+    from transformers import AutoTokenizer, PreTrainedTokenizerFast
+
+    folder = Path(path)
+    config = folder / "tokenizer_config.json"
+    generic = config.exists() and json.loads(config.read_text()).get("tokenizer_class") in GENERIC_TOKENIZER_CLASSES
+    if generic and (folder / "tokenizer.json").exists():
+        return PreTrainedTokenizerFast.from_pretrained(str(folder))
+    return AutoTokenizer.from_pretrained(str(path))
+
 
 def load_model_and_tokenizer(path: str, dtype: str = "auto"):
     """``AutoModelForCausalLM`` and its tokenizer; a missing local path or an unreachable Hub id is a
     ``OneShotError``. A tokenizer without a pad token pads with its end-of-sequence token."""
     from transformers import AutoModelForCausalLM
-
-    from .tiny_model import load_tokenizer
 
     if path.startswith((".", "/", "~")) and not Path(path).expanduser().exists():
         raise OneShotError(f"model path not found: {path}")

@@ -90,13 +90,13 @@ def data_dir() -> Path:
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
     """A tiny Qwen2 causal LM with an in-process tokenizer, saved to a folder, loadable by path."""
-    from oneshot_trl.tiny_model import build_tiny_model
+    from oneshot_trl.testbed.models import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model")
 
 
 @pytest.fixture(scope="session")
 def tiny_tokenizer(tiny_model):
-    from oneshot_trl.tiny_model import load_tokenizer
+    from oneshot_trl.modeling import load_tokenizer
 
     return load_tokenizer(tiny_model)

@@ -136,7 +136,7 @@ def test_one_shot_layout_copies_and_groups():
 
 
 def test_prompt_text_through_a_chat_template(tiny_model):
-    from oneshot_trl.tiny_model import load_tokenizer
+    from oneshot_trl.modeling import load_tokenizer
 
     tok = load_tokenizer(tiny_model)
     text = render_prompt(tok, train_messages("What is 1+1?"))
@@ -158,10 +158,11 @@ def test_fallback_without_chat_template():
 
 
 def test_tokenizer_ids_survive_save_and_load(tiny_model):
-    from oneshot_trl.tiny_model import build_tokenizer, load_tokenizer
+    from oneshot_trl.modeling import load_tokenizer
+    from oneshot_trl.testbed.models import bpe_tokenizer
 
     text = "a\nb + 12 = \\boxed{3}\n\n"
-    fresh = build_tokenizer()
+    fresh = bpe_tokenizer()
     loaded = load_tokenizer(tiny_model)
     assert loaded(text)["input_ids"] == fresh(text)["input_ids"]
     assert loaded.decode(loaded(text)["input_ids"]) == text  # newlines survive

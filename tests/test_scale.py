@@ -32,7 +32,7 @@ def ppo(tmp_path, tiny_model, dsr, *extra, expect=0):
 @pytest.mark.ppo
 def test_verifiable_reward_model_grades_decoded_responses(tiny_model):
     from oneshot_trl.ppo import VerifiableRewardModel
-    from oneshot_trl.tiny_model import load_tokenizer
+    from oneshot_trl.modeling import load_tokenizer
 
     tok = load_tokenizer(tiny_model)
     prompt = tok("Q: 12.8?", add_special_tokens=False)["input_ids"]

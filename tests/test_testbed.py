@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from oneshot_trl.rewards import extract_answer, is_equivalent
-from oneshot_trl.testbed import Habits, TestbedRecipe, build, build_char_tokenizer, make_split, worked_solution
+from oneshot_trl.testbed import Habits, TestbedRecipe, build, char_tokenizer, make_split, worked_solution
 
 
 def test_generator_and_grader_agree_on_every_answer():
@@ -65,7 +65,7 @@ def test_splits_are_fixed_and_disjoint_by_construction():
 
 
 def test_char_tokenizer_round_trips_and_keeps_digits_apart():
-    tok = build_char_tokenizer()
+    tok = char_tokenizer()
     text = "What is 622 + 358?\n2+8=10\n2+5+1=8\n6+3=9\n\\boxed{980}"
     ids = tok(text, add_special_tokens=False)["input_ids"]
     assert len(ids) == len(text) and tok.decode(ids) == text
@@ -95,5 +95,5 @@ def test_miniature_build_is_cached_and_loadable(tmp_path):
     from oneshot_trl.modeling import load_model_and_tokenizer
 
     model, tok = load_model_and_tokenizer(str(path))
-    assert tok("12+3", add_special_tokens=False)["input_ids"] == build_char_tokenizer()("12+3", add_special_tokens=False)["input_ids"]
+    assert tok("12+3", add_special_tokens=False)["input_ids"] == char_tokenizer()("12+3", add_special_tokens=False)["input_ids"]
     assert len((path / "rl.jsonl").read_text().splitlines()) == 8

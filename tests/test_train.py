@@ -230,7 +230,7 @@ def _trainers(tiny_model, tmp_path, **config):
 
     from oneshot_trl.config import OneShotGRPOConfig
     from oneshot_trl.rewards import math_reward
-    from oneshot_trl.tiny_model import load_tokenizer
+    from oneshot_trl.modeling import load_tokenizer
     from oneshot_trl.trainer import OneShotGRPOTrainer
 
     tok = load_tokenizer(tiny_model)

@@ -104,7 +104,7 @@ def evaluate_command(
     out = output_dir or (path / "eval" if path.is_dir() else Path("eval") / model.replace("/", "__"))
     if backend == "vllm":
         from ..evaluation.generation import VLLMGenerator
-        from ..tiny_model import load_tokenizer
+        from ..modeling import load_tokenizer
 
         tokenizer = load_tokenizer(model)
         loaded, generator = None, VLLMGenerator(model, tokenizer, dtype=dtype)

@@ -47,7 +47,7 @@ def show(
     )
     tok = None
     if tokenizer:
-        from ..tiny_model import load_tokenizer
+        from ..modeling import load_tokenizer
 
         tok = load_tokenizer(tokenizer)
     for ref in parse_example_ids(example_id, len(problems)):

@@ -46,7 +46,7 @@ def tiny(
     seed: Annotated[int, typer.Option(help="Seed of the random initialisation.")] = 0,
 ) -> None:
     """Build an untrained tiny Qwen2 model and an in-process tokenizer, loadable by path like a Hub model."""
-    from ..tiny_model import build_tiny_model
+    from ..testbed.models import build_tiny_model
 
     path = build_tiny_model(out_dir, hidden_size=hidden_size, num_layers=layers, seed=seed)
     typer.echo(f"tiny model written to {path}")

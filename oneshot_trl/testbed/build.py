@@ -14,12 +14,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import string
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..prompts import bare_messages
+from .models import char_tokenizer, qwen2
 from .task import Habits, make_split
 
 CACHE = Path(".cache") / "testbed"
@@ -31,7 +31,7 @@ PROMPT = "bare"
 
 @dataclass(frozen=True)
 class TestbedRecipe:
-    """Everything that determines the base model (its hash names the cache folder)."""
+    """Everything that determines the base model (with the build's code, its hash names the cache folder)."""
 
     digits: tuple[int, int] = (3, 3)  # one width, one layout: 2-4 digits took ~1.6x the SFT steps
     # Every problem carries at least once: in trial runs, RL on a carry-free π1 rewarded dropping carries
@@ -57,7 +57,11 @@ class TestbedRecipe:
     seed: int = 0
 
     def key(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
+        """The cache folder's name: a hash of this recipe and of the code that turns it into a model (the
+        task's text and the build), so that a changed solution format is never served from an old cache."""
+        code = b"".join((Path(__file__).parent / name).read_bytes() for name in ("task.py", "build.py", "models.py"))
+        recipe = json.dumps(asdict(self), sort_keys=True).encode()
+        return hashlib.sha256(recipe + code).hexdigest()[:12]
 
 
 def wilson_lower_bound(successes: int, trials: int, z: float = 1.96) -> float:
@@ -72,28 +76,6 @@ def wilson_lower_bound(successes: int, trials: int, z: float = 1.96) -> float:
     centre = p + z * z / (2 * trials)
     spread = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials))
     return max(0.0, (centre - spread) / (1 + z * z / trials))
-
-
-def build_char_tokenizer():
-    """One token per character (digits stay digits), ChatML special tokens, and a template like Qwen2.5's."""
-    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
-
-    from ..tiny_model import CHATML_TEMPLATE, SPECIAL_TOKENS
-
-    chars = sorted(set(string.printable) - set("\x0b\x0c\r"))
-    vocab = {token: i for i, token in enumerate([*SPECIAL_TOKENS, "<unk>", *chars])}
-    tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
-    tok.pre_tokenizer = pre_tokenizers.Split(Regex(r"[\s\S]"), behavior="isolated")
-    tok.decoder = decoders.Fuse()
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>",
-                                   unk_token="<unk>")  # fmt: skip
-    fast.add_special_tokens({"additional_special_tokens": SPECIAL_TOKENS})
-    # Role names as single tokens, as in Qwen's vocabulary: the chat template's "<|im_start|>assistant\n" is
-    # 3 tokens instead of 11, and the template was a third of every training sequence.
-    fast.add_tokens(["system", "user", "assistant"])
-    fast.chat_template = CHATML_TEMPLATE
-    return fast
 
 
 def _conversations(rows: list[dict]) -> list[dict]:
@@ -127,35 +109,34 @@ def build(recipe: TestbedRecipe = TestbedRecipe(), cache: Path = CACHE, log=prin
 
     threads = torch.get_num_threads()
     deterministic = torch.are_deterministic_algorithms_enabled()
+    fill = torch.utils.deterministic.fill_uninitialized_memory
     torch.set_num_threads(recipe.threads)
     torch.use_deterministic_algorithms(True)
+    # Deterministic mode also fills every new tensor with NaN, and TRL 1.15+'s fused LM head allocates a large
+    # scratch tile per forward and backward: that fill was 60% of an SFT step. Nothing reads those tiles
+    # before writing them, so the weights are the same without it.
+    torch.utils.deterministic.fill_uninitialized_memory = False
     try:
         return _build(recipe, out, work, splits, start, log)
     finally:
         torch.set_num_threads(threads)
         torch.use_deterministic_algorithms(deterministic)
+        torch.utils.deterministic.fill_uninitialized_memory = fill
 
 
 def _build(recipe: TestbedRecipe, out: Path, work: Path, splits: dict, start: float, log) -> Path:
     import torch
     from datasets import Dataset
-    from transformers import GenerationConfig, Qwen2Config, Qwen2ForCausalLM, TrainerCallback
+    from transformers import TrainerCallback
     from transformers.trainer_callback import PrinterCallback
     from trl import SFTConfig, SFTTrainer
 
     from ..evaluation import EvalConfig, evaluate
     from ..evaluation.benchmarks import parse_benchmarks
 
-    torch.manual_seed(recipe.seed)
-    tokenizer = build_char_tokenizer()
-    config = Qwen2Config(
-        vocab_size=len(tokenizer), hidden_size=recipe.hidden_size, intermediate_size=4 * recipe.hidden_size,
-        num_hidden_layers=recipe.layers, num_attention_heads=recipe.heads, num_key_value_heads=recipe.heads,
-        max_position_embeddings=512, tie_word_embeddings=True, pad_token_id=tokenizer.pad_token_id,
-        eos_token_id=tokenizer.eos_token_id, bos_token_id=tokenizer.pad_token_id,
-    )  # fmt: skip
-    model = Qwen2ForCausalLM(config)
-    model.generation_config = GenerationConfig(eos_token_id=[tokenizer.eos_token_id], pad_token_id=tokenizer.pad_token_id)
+    tokenizer = char_tokenizer()
+    model = qwen2(tokenizer, hidden_size=recipe.hidden_size, layers=recipe.layers, heads=recipe.heads, mlp_ratio=4,
+                  max_positions=512, seed=recipe.seed)  # fmt: skip
 
     dev = parse_benchmarks("testbed_dev", work)[0]  # the eval_testbed_dev.jsonl written above
     dev_config = EvalConfig(n=recipe.dev_samples, temperature=1.0, max_tokens=48, ks=[1], prompt=PROMPT,
@@ -207,7 +188,7 @@ def _build(recipe: TestbedRecipe, out: Path, work: Path, splits: dict, start: fl
         output_dir=str(work / "sft"), max_steps=recipe.max_steps, per_device_train_batch_size=recipe.batch_size,
         learning_rate=recipe.learning_rate, lr_scheduler_type="constant_with_warmup", warmup_steps=recipe.warmup_steps, logging_steps=50,
         save_strategy="no", report_to="none", seed=recipe.seed, data_seed=recipe.seed, max_length=256, disable_tqdm=True,
-        bf16=False, dataloader_num_workers=0, full_determinism=False,
+        bf16=False, dataloader_num_workers=0, full_determinism=False, gradient_checkpointing=False,  # TRL turns it on; 0.3M params need no memory saving
     )  # fmt: skip
     trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(_conversations(splits["sft"])),
                          processing_class=tokenizer, callbacks=[StopAtDevTarget()])  # fmt: skip
