@@ -5,7 +5,8 @@
 - ``pg_coef`` scales the policy-gradient term by scaling the advantages (the clipped surrogate is linear in
   a non-negative scale), leaving the KL and entropy terms as they are: 0 gives the entropy-only ablation.
 - Per-step metrics: accuracy on the training example(s), distinct final answers and distinct-2 per group,
-  self-reflection word rate, mean response length; and ``history.jsonl`` rows (rank 0).
+  self-reflection word rate, mean response length; and ``history.jsonl`` rows (rank 0): ``StepRecorder``,
+  through TRL's public reward-function interface.
 
 Every hook into a private TRL method is in this module and listed in ``TRL_HOOKS``; a test fails if TRL
 renames them or changes their signatures.
@@ -13,10 +14,12 @@ renames them or changes their signatures.
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import torch
 from accelerate.utils import gather_object
 from trl import GRPOTrainer
 
@@ -26,14 +29,12 @@ from .rewards import grade_answer
 from .rewards.normalize import normalize
 from .rewards.reward import completion_text
 
-#: private GRPOTrainer methods overridden or called here, with the parameters this module relies on.
-TRL_HOOKS = {
-    "_compute_loss": ["self", "model", "inputs"],
-    "_calculate_rewards": ["self", "inputs", "prompts", "completions", "completion_ids_list"],
-    "_log_metric": ["self", "name", "value"],
-}
+#: private GRPOTrainer methods overridden here, with the parameters this module relies on (checked against
+#: TRL 1.12.0 and 1.16.0 by tests/test_trl_contract.py). The per-step records need no private hook: TRL hands
+#: every reward function the step's completions, the dataset columns, ``trainer_state`` and ``log_metric``.
+TRL_HOOKS = {"_compute_loss": ["self", "model", "inputs"]}
 #: where TRL must still call the overridden methods for the overrides to take effect.
-TRL_CALL_SITES = ["self._compute_loss(", "self._calculate_rewards("]
+TRL_CALL_SITES = ["self._compute_loss("]
 
 
 def distinct_n(texts: list[str], n: int = 2) -> float:
@@ -47,11 +48,80 @@ def distinct_n(texts: list[str], n: int = 2) -> float:
     return len(unique) / total if total else 0.0
 
 
-class OneShotGRPOTrainer(GRPOTrainer):
-    """GRPO for 1-shot RLVR. Takes ``OneShotGRPOConfig`` and, optionally, ``history_path``."""
+class StepRecorder:
+    """The run's reward function, wrapped: it returns the wrapped function's rewards unchanged and, while the
+    trainer trains, grades every completion of the step against the answer (whatever the reward), logs the
+    per-step metrics through TRL's ``log_metric`` and appends the step's rows to ``history.jsonl``."""
 
-    def __init__(self, *args: Any, history_path: str | Path | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, reward_func: Any, trainer: OneShotGRPOTrainer) -> None:
+        self.reward_func = reward_func
+        self.__name__ = getattr(reward_func, "__name__", type(reward_func).__name__)  # TRL's metric names
+        self._trainer = weakref.ref(trainer)  # the trainer holds this recorder; no cycle to keep it alive
+
+    def __call__(self, prompts, completions, completion_ids, **columns):
+        rewards = self.reward_func(prompts=prompts, completions=completions, completion_ids=completion_ids, **columns)
+        trainer = self._trainer()
+        if trainer is not None and trainer.model.training:
+            self.record(trainer, completions, completion_ids, columns)
+        return rewards
+
+    def record(self, trainer: OneShotGRPOTrainer, completions, completion_ids, columns: dict) -> None:
+        think = getattr(trainer.args, "think", False)
+        timeout = getattr(trainer.args, "reward_timeout", 1.0)
+        n = len(completions)
+        answers, indices = columns.get("answer", [""] * n), columns.get("index", [-1] * n)
+        example_ids = columns.get("example_id", [""] * n)
+        local = []
+        for completion, ids, answer, index, example_id in zip(
+            completions, completion_ids, answers, indices, example_ids, strict=True
+        ):
+            text = completion_text(completion)
+            pred, verdict = grade_answer(text, answer, think=think, timeout=timeout)
+            local.append(
+                {
+                    "index": int(index),
+                    "example_id": example_id,
+                    "correct": bool(verdict),  # no verdict (timeout, ungradable gold) is not a correct answer
+                    "answer": normalize(pred).text if pred is not None else None,
+                    "reflects": bool(REFLECTION_WORDS.search(text)),
+                    "tokens": len(ids),
+                    "text": text,
+                }
+            )
+        # Gathered in process order, so each group's num_generations completions are contiguous (as in TRL).
+        rows = gather_object(local)
+        log = columns["log_metric"]
+        g = trainer.num_generations
+        groups = [rows[i : i + g] for i in range(0, len(rows), g)]
+        log("oneshot/train_accuracy", sum(r["correct"] for r in rows) / len(rows))
+        log("oneshot/distinct_answers", sum(len({r["answer"] for r in grp}) for grp in groups) / len(groups))
+        log("oneshot/distinct_2", sum(distinct_n([r["text"] for r in grp]) for grp in groups) / len(groups))
+        log("oneshot/reflection_rate", sum(r["reflects"] for r in rows) / len(rows))
+        log("oneshot/mean_response_tokens", sum(r["tokens"] for r in rows) / len(rows))
+        by_example = defaultdict(list)
+        for r in rows:
+            by_example[r["example_id"]].append(r["correct"])
+        if 1 < len(by_example) <= 16:  # few-shot mixes: one accuracy per example
+            for example_id in sorted(by_example):
+                hits = by_example[example_id]
+                log(f"oneshot/accuracy/{example_id}", sum(hits) / len(hits))
+        if trainer.history is not None:
+            step = columns["trainer_state"].global_step + 1  # the optimizer step these completions will train
+            indices = [r["index"] for r in rows]
+            ids = [r["example_id"] for r in rows]
+            trainer.history.append(step_rows(step, indices, ids, [r["correct"] for r in rows]))
+
+
+class OneShotGRPOTrainer(GRPOTrainer):
+    """GRPO for 1-shot RLVR. Takes ``OneShotGRPOConfig`` and, optionally, ``history_path``. The first reward
+    function (a Python function) is wrapped by ``StepRecorder`` for the per-step metrics and history."""
+
+    def __init__(self, model, reward_funcs, *args: Any, history_path: str | Path | None = None, **kwargs: Any) -> None:
+        funcs = list(reward_funcs) if isinstance(reward_funcs, (list, tuple)) else [reward_funcs]
+        if isinstance(funcs[0], (str, torch.nn.Module)):
+            raise TypeError("OneShotGRPOTrainer records each step through its first reward function, "
+                            "which must be a Python function (put model-based rewards after it)")  # fmt: skip
+        super().__init__(model, [StepRecorder(funcs[0], self), *funcs[1:]], *args, **kwargs)
         writes = history_path is not None and self.accelerator.is_main_process
         self.history = HistoryWriter(history_path) if writes else None
 
@@ -61,44 +131,3 @@ class OneShotGRPOTrainer(GRPOTrainer):
         if pg_coef != 1.0:
             inputs = {**inputs, "advantages": inputs["advantages"] * pg_coef}
         return super()._compute_loss(model, inputs)
-
-    # --- hook: rewards, where every completion of the step is at hand ------------------------------------
-    def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
-        rewards = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
-        if self.model.training:
-            self._record_step(inputs, completions, completion_ids_list)
-        return rewards
-
-    def _record_step(self, inputs, completions, completion_ids_list) -> None:
-        think = getattr(self.args, "think", False)
-        timeout = getattr(self.args, "reward_timeout", 1.0)
-        local = []
-        for example, completion, ids in zip(inputs, completions, completion_ids_list, strict=True):
-            text = completion_text(completion)
-            pred, verdict = grade_answer(text, example.get("answer", ""), think=think, timeout=timeout)
-            correct = bool(verdict)  # no verdict (timeout, ungradable gold) is not a correct answer here
-            local.append({
-                "index": int(example.get("index", -1)), "example_id": example.get("example_id", ""),
-                "correct": correct, "answer": normalize(pred).text if pred is not None else None,
-                "reflects": bool(REFLECTION_WORDS.search(text)), "tokens": len(ids), "text": text,
-            })  # fmt: skip
-        # Gathered in process order, so each group's num_generations completions are contiguous (as in TRL).
-        rows = gather_object(local)
-        g = self.num_generations
-        groups = [rows[i : i + g] for i in range(0, len(rows), g)]
-        self._log_metric("oneshot/train_accuracy", sum(r["correct"] for r in rows) / len(rows))
-        self._log_metric("oneshot/distinct_answers", sum(len({r["answer"] for r in grp}) for grp in groups) / len(groups))
-        self._log_metric("oneshot/distinct_2", sum(distinct_n([r["text"] for r in grp]) for grp in groups) / len(groups))
-        self._log_metric("oneshot/reflection_rate", sum(r["reflects"] for r in rows) / len(rows))
-        self._log_metric("oneshot/mean_response_tokens", sum(r["tokens"] for r in rows) / len(rows))
-        by_example = defaultdict(list)
-        for r in rows:
-            by_example[r["example_id"]].append(r["correct"])
-        if 1 < len(by_example) <= 16:  # few-shot mixes: one accuracy per example
-            for example_id in sorted(by_example):
-                hits = by_example[example_id]
-                self._log_metric(f"oneshot/accuracy/{example_id}", sum(hits) / len(hits))
-        if self.history is not None:
-            step = self.state.global_step + 1  # the optimizer step these completions will train
-            self.history.append(step_rows(step, [r["index"] for r in rows], [r["example_id"] for r in rows],
-                                          [r["correct"] for r in rows]))  # fmt: skip

@@ -25,6 +25,14 @@ def test_grpo_hooks_keep_their_signatures_and_call_sites():
         assert call in source, f"GRPOTrainer no longer calls {call!r}: an override in oneshot_trl/trainer.py would go unused"
 
 
+def test_grpo_hands_reward_functions_what_the_step_recorder_reads():
+    from trl import GRPOTrainer
+
+    source = inspect.getsource(GRPOTrainer._calculate_rewards)
+    for kwarg in ("trainer_state", "log_metric"):
+        assert f'reward_kwargs["{kwarg}"]' in source, f"TRL no longer passes {kwarg} to reward functions: StepRecorder needs it"
+
+
 @pytest.mark.ppo
 def test_trl_ppo_still_calls_the_hooked_methods():
     from oneshot_trl.ppo import TRL_PPO_HOOKS, ppo_classes
