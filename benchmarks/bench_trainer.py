@@ -26,10 +26,9 @@ torch.set_num_threads(1)
 from datasets import Dataset
 from transformers import AutoModelForCausalLM, TrainerCallback
 from trl import GRPOConfig, GRPOTrainer
-from oneshot_trl.config import OneShotGRPOConfig
 from oneshot_trl.rewards import math_reward
 from oneshot_trl.modeling import load_tokenizer
-from oneshot_trl.trainer import OneShotGRPOTrainer
+from oneshot_trl.trainers.grpo import OneShotGRPOConfig, OneShotGRPOTrainer
 
 kind, model_dir, steps, entropy, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
 

@@ -1,6 +1,6 @@
-"""Configuration: ``OneShotGRPOConfig`` (the trainer's, a ``GRPOConfig`` with the paper's extras) and
-``RunConfig`` (what to train on), resolved from a shipped recipe, a user YAML and explicit flags, in that
-order of precedence (as TRL's ``TrlParser``): every ``GRPOConfig`` field is reachable from YAML.
+"""Configuration: ``RunConfig`` (what to train on) and the trainer's config (``OneShotGRPOConfig`` or
+``OneShotPPOConfig``, each beside its trainer in ``trainers/``), resolved from a shipped recipe, a user YAML and
+explicit flags, in that order of precedence (as TRL's ``TrlParser``): every trainer config field is reachable.
 """
 
 from __future__ import annotations
@@ -15,34 +15,15 @@ from typing import Any, Optional
 
 import yaml
 from transformers import HfArgumentParser
-from trl import GRPOConfig
 
 from .errors import OneShotError
+from .trainers.grpo import OneShotGRPOConfig
 
 RECIPE_DIR = "recipes"
 DEFAULT_RECIPES = {"grpo": "paper-qwen2.5-math-1.5b", "ppo": "paper-ppo-qwen2.5-math-1.5b"}
 DEFAULT_RECIPE = DEFAULT_RECIPES["grpo"]
 REWARDS = ("math", "format", "none")
 ALGOS = tuple(DEFAULT_RECIPES)
-
-
-@dataclass
-class OneShotGRPOConfig(GRPOConfig):
-    """``GRPOConfig`` plus the knobs of the paper's ablations. TRL's ``entropy_coef`` is the entropy bonus."""
-
-    pg_coef: float = field(
-        default=1.0,
-        metadata={"help": "Scale of the policy-gradient term (advantages are multiplied by it). 0 gives the paper's "
-                  "entropy-only / KL-only ablations (Tab. 5 rows 8-10); KL and entropy terms are unchanged."},
-    )  # fmt: skip
-    reward_timeout: float = field(
-        default=1.0, metadata={"help": "Seconds allowed to grade one answer symbolically; slower answers score 0."}
-    )
-    think: bool = field(
-        default=False, metadata={"help": "Grade only the text after </think> (R1-style models)."}
-    )
-    logging_steps: float = field(default=1, metadata={"help": "Log every N steps (metrics.jsonl has one line per log)."})
-    disable_tqdm: bool = field(default=True, metadata={"help": "TRL's tqdm bar; oneshot shows a rich progress bar instead."})
 
 
 @dataclass
@@ -146,7 +127,7 @@ def trainer_config_class(algo: str):
     if algo == "grpo":
         return OneShotGRPOConfig
     if algo == "ppo":
-        from .ppo import OneShotPPOConfig, ppo_classes
+        from .trainers.ppo import OneShotPPOConfig, ppo_classes
 
         ppo_classes()  # a TRL without PPO fails here, with the TRL to install
         return OneShotPPOConfig
@@ -235,7 +216,7 @@ def resolve(
     chosen = explicit.get("algo", user.get("algo", base.get("algo", "grpo")))
     algo = _pre_parse(list(extra_args or []), {"algo": chosen}).algo
     if algo == "ppo":
-        from .ppo import ppo_available, ppo_hint
+        from .trainers.ppo import ppo_available, ppo_hint
 
         if not ppo_available():  # the run's own options are still checked first, then the TRL to install
             _run_options_only({**(base or load_recipe(DEFAULT_RECIPES["ppo"])), **user, **explicit}, extra_args)

@@ -29,6 +29,18 @@ def step_rows(step: int, indices: Iterable[int], example_ids: Iterable[str], cor
     ]
 
 
+def accuracy_metrics(rows: list[dict]) -> dict[str, float]:
+    """A step's accuracy metrics from its graded completions (``{"example_id", "correct"}`` rows, all ranks):
+    ``oneshot/train_accuracy`` and, for a few-shot mix of 2 to 16 examples, ``oneshot/accuracy/<id>``."""
+    by_example: dict[str, list[bool]] = defaultdict(list)
+    for row in rows:
+        by_example[row["example_id"]].append(bool(row["correct"]))
+    metrics = {"oneshot/train_accuracy": sum(bool(r["correct"]) for r in rows) / len(rows)}
+    if 1 < len(by_example) <= 16:  # a full-set run has one per example: too many to log
+        metrics.update({f"oneshot/accuracy/{eid}": sum(hits) / len(hits) for eid, hits in sorted(by_example.items())})
+    return metrics
+
+
 class HistoryWriter:
     """Appends rows to ``history.jsonl`` and flushes after every step, so a killed run loses nothing written."""
 

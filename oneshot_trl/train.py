@@ -10,7 +10,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .config import OneShotGRPOConfig, RunConfig
+from .config import RunConfig
+from .trainers.grpo import OneShotGRPOConfig
 from .data import build_full_set, build_training_set, load_problems
 from .errors import OneShotError
 from .examples import parse_example_ids
@@ -165,7 +166,7 @@ def run_training(run: RunConfig, args, *, progress: bool = True) -> Path:
 
 
 def _grpo_trainer(run, args, model, tokenizer, dataset, callbacks, out):
-    from .trainer import OneShotGRPOTrainer
+    from .trainers.grpo import OneShotGRPOTrainer
 
     reward_funcs, weights = _rewards(run, args)
     if weights is not None:
@@ -192,7 +193,7 @@ def _grpo_trainer(run, args, model, tokenizer, dataset, callbacks, out):
 
 
 def _ppo_trainer(run, args, model, tokenizer, dataset, callbacks, out, checkpoint):
-    from .ppo import build_ppo_trainer, checkpoint_progress, load_checkpoint_state
+    from .trainers.ppo import build_ppo_trainer, checkpoint_progress, load_checkpoint_state
 
     steps_done, episodes_done = checkpoint_progress(checkpoint) if checkpoint else (0, 0)
     rollouts = run.prompts_per_step * args.num_generations

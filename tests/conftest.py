@@ -30,7 +30,7 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     """On a TRL without PPOTrainer (1.13+), the PPO tests skip: scripts/test.sh runs them in .venv-ppo (TRL 1.12)."""
-    from oneshot_trl.ppo import ppo_available
+    from oneshot_trl.trainers.ppo import ppo_available
 
     if ppo_available():
         return

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import yaml
 
-from oneshot_trl.config import OneShotGRPOConfig, RunConfig, load_recipe
-from oneshot_trl.ppo import OneShotPPOConfig
+from oneshot_trl.config import RunConfig, load_recipe
+from oneshot_trl.trainers.grpo import OneShotGRPOConfig
+from oneshot_trl.trainers.ppo import OneShotPPOConfig
 
 TABLE = Path(__file__).resolve().parents[1] / "docs" / "verl_parity.md"
 GRPO = "GRPO (`paper-qwen2.5-math-1.5b`)"

@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.ppo]
 
 
 def test_clip_each_clips_policy_and_critic_separately():
-    from oneshot_trl.ppo import _clip_each
+    from oneshot_trl.trainers.ppo import _clip_each
 
     policy, critic = [torch.nn.Parameter(torch.zeros(4))], [torch.nn.Parameter(torch.zeros(9))]
     policy[0].grad, critic[0].grad = torch.full((4,), 3.0), torch.full((9,), 0.1)  # norms 6.0 and 0.3
@@ -25,7 +25,7 @@ def test_clip_each_clips_policy_and_critic_separately():
 def _trainer(tiny_model, dsr, tmp_path, **overrides):
     from oneshot_trl.config import resolve
     from oneshot_trl.modeling import load_model_and_tokenizer
-    from oneshot_trl.ppo import build_ppo_trainer
+    from oneshot_trl.trainers.ppo import build_ppo_trainer
     from oneshot_trl.train import _training_set
 
     run, args = resolve("ppo-tiny-cpu", overrides={"model": str(tiny_model), "dataset": str(dsr), "example_id": "pi1",

@@ -31,7 +31,7 @@ def ppo(tmp_path, tiny_model, dsr, *extra, expect=0):
 
 @pytest.mark.ppo
 def test_verifiable_reward_model_grades_decoded_responses(tiny_model):
-    from oneshot_trl.ppo import VerifiableRewardModel
+    from oneshot_trl.trainers.ppo import VerifiableRewardModel
     from oneshot_trl.modeling import load_tokenizer
 
     tok = load_tokenizer(tiny_model)
@@ -89,7 +89,7 @@ def test_ppo_resume_without_a_critic_is_one_line_and_keeps_the_record(tmp_path, 
 def test_ppo_without_trl_ppo_fails_with_one_line(monkeypatch, capsys):
     import builtins
 
-    import oneshot_trl.ppo  # noqa: F401  (imported with TRL's PPO in place: its config class must not change for later tests)
+    import oneshot_trl.trainers.ppo  # noqa: F401  (imported with TRL's PPO in place: its config class must not change for later tests)
 
     real_import = builtins.__import__
 

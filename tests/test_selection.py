@@ -203,3 +203,17 @@ def test_one_command_from_nothing_to_pi1(tmp_path, capsys, tiny_model):
     assert len(history) == 16 and {h["index"] for h in history} == set(range(8))  # 8 examples x 2 epochs
     assert "8 examples ranked by std" in stdout
     assert json.loads((tmp_path / "pi1.jsonl").read_text())["problem"].startswith("What is")
+
+
+def test_step_metrics_shared_by_grpo_and_ppo():
+    from oneshot_trl.history import accuracy_metrics, step_rows
+
+    rows = [{"example_id": "pi1", "correct": c} for c in (1, 1, 0, 1)] + [{"example_id": "pi13", "correct": c} for c in (0, 0)]
+    assert accuracy_metrics(rows) == {"oneshot/train_accuracy": 0.5, "oneshot/accuracy/pi1": 0.75, "oneshot/accuracy/pi13": 0.0}
+    assert accuracy_metrics(rows[:4]) == {"oneshot/train_accuracy": 0.75}  # one example: its accuracy is the step's
+    many = [{"example_id": str(i), "correct": i % 2} for i in range(17)]
+    assert list(accuracy_metrics(many)) == ["oneshot/train_accuracy"]  # a full set: no per-example metric
+    assert step_rows(3, [7, 7, 9], ["pi1", "pi1", "x"], [True, False, True]) == [
+        {"step": 3, "index": 7, "example_id": "pi1", "correct": 1, "total": 2, "accuracy": 0.5},
+        {"step": 3, "index": 9, "example_id": "x", "correct": 1, "total": 1, "accuracy": 1.0},
+    ]

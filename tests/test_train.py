@@ -228,10 +228,9 @@ def _trainers(tiny_model, tmp_path, **config):
     from transformers import AutoModelForCausalLM
     from trl import GRPOConfig, GRPOTrainer
 
-    from oneshot_trl.config import OneShotGRPOConfig
     from oneshot_trl.rewards import math_reward
     from oneshot_trl.modeling import load_tokenizer
-    from oneshot_trl.trainer import OneShotGRPOTrainer
+    from oneshot_trl.trainers.grpo import OneShotGRPOConfig, OneShotGRPOTrainer
 
     tok = load_tokenizer(tiny_model)
     data = Dataset.from_list([{"prompt": "1+1=", "answer": "2"}] * 4)

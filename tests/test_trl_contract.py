@@ -14,15 +14,15 @@ pytestmark = pytest.mark.trl_compat
 def test_grpo_hooks_keep_their_signatures_and_call_sites():
     from trl import GRPOTrainer
 
-    from oneshot_trl.trainer import TRL_CALL_SITES, TRL_HOOKS
+    from oneshot_trl.trainers.grpo import TRL_CALL_SITES, TRL_HOOKS
 
     for name, params in TRL_HOOKS.items():
         method = getattr(GRPOTrainer, name, None)
-        assert method is not None, f"TRL removed GRPOTrainer.{name}: update oneshot_trl/trainer.py"
+        assert method is not None, f"TRL removed GRPOTrainer.{name}: update oneshot_trl/trainers/grpo.py"
         assert list(inspect.signature(method).parameters) == params, f"TRL changed GRPOTrainer.{name}'s signature"
     source = inspect.getsource(GRPOTrainer)
     for call in TRL_CALL_SITES:
-        assert call in source, f"GRPOTrainer no longer calls {call!r}: an override in oneshot_trl/trainer.py would go unused"
+        assert call in source, f"GRPOTrainer no longer calls {call!r}: an override in oneshot_trl/trainers/grpo.py would go unused"
 
 
 def test_grpo_hands_reward_functions_what_the_step_recorder_reads():
@@ -35,10 +35,10 @@ def test_grpo_hands_reward_functions_what_the_step_recorder_reads():
 
 @pytest.mark.ppo
 def test_trl_ppo_still_calls_the_hooked_methods():
-    from oneshot_trl.ppo import TRL_PPO_HOOKS, ppo_classes
+    from oneshot_trl.trainers.ppo import TRL_PPO_HOOKS, ppo_classes
 
     _, PPOTrainer = ppo_classes()
     for name, lines in TRL_PPO_HOOKS.items():
         source = inspect.getsource(getattr(PPOTrainer, name))
         for line in lines:
-            assert line in source, f"TRL's PPOTrainer.{name} no longer contains {line!r}: update oneshot_trl/ppo.py"
+            assert line in source, f"TRL's PPOTrainer.{name} no longer contains {line!r}: update oneshot_trl/trainers/ppo.py"

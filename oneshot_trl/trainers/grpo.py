@@ -1,4 +1,4 @@
-"""``OneShotGRPOTrainer``: TRL's ``GRPOTrainer`` with the paper's extras.
+"""``OneShotGRPOConfig`` and ``OneShotGRPOTrainer``: TRL's ``GRPOConfig`` and ``GRPOTrainer`` with the paper's extras.
 
 - Entropy bonus: TRL's native ``entropy_coef`` (and adaptive entropy), computed from the temperature-scaled
   logits of the one policy forward pass. This class adds no second entropy term.
@@ -15,19 +15,19 @@ renames them or changes their signatures.
 from __future__ import annotations
 
 import weakref
-from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 from accelerate.utils import gather_object
-from trl import GRPOTrainer
+from trl import GRPOConfig, GRPOTrainer
 
-from .evaluation.metrics import REFLECTION_WORDS
-from .history import HistoryWriter, step_rows
-from .rewards import grade_answer
-from .rewards.normalize import normalize
-from .rewards.reward import completion_text
+from ..evaluation.metrics import REFLECTION_WORDS
+from ..history import HistoryWriter, accuracy_metrics, step_rows
+from ..rewards import grade_answer
+from ..rewards.normalize import normalize
+from ..rewards.reward import completion_text
 
 #: private GRPOTrainer methods overridden here, with the parameters this module relies on (checked against
 #: TRL 1.12.0 and 1.16.0 by tests/test_trl_contract.py). The per-step records need no private hook: TRL hands
@@ -35,6 +35,26 @@ from .rewards.reward import completion_text
 TRL_HOOKS = {"_compute_loss": ["self", "model", "inputs"]}
 #: where TRL must still call the overridden methods for the overrides to take effect.
 TRL_CALL_SITES = ["self._compute_loss("]
+
+
+@dataclass
+class OneShotGRPOConfig(GRPOConfig):
+    """``GRPOConfig`` plus the knobs of the paper's ablations. TRL's ``entropy_coef`` is the entropy bonus."""
+
+    pg_coef: float = field(
+        default=1.0,
+        metadata={"help": "Scale of the policy-gradient term (advantages are multiplied by it). 0 gives the paper's "
+                  "entropy-only / KL-only ablations (Tab. 5 rows 8-10); KL and entropy terms are unchanged."},
+    )  # fmt: skip
+    reward_timeout: float = field(
+        default=1.0, metadata={"help": "Seconds allowed to grade one answer symbolically; slower answers score 0."}
+    )
+    think: bool = field(
+        default=False, metadata={"help": "Grade only the text after </think> (R1-style models)."}
+    )
+    logging_steps: float = field(default=1, metadata={"help": "Log every N steps (metrics.jsonl has one line per log)."})
+    disable_tqdm: bool = field(default=True, metadata={"help": "TRL's tqdm bar; oneshot shows a rich progress bar instead."})
+
 
 
 def distinct_n(texts: list[str], n: int = 2) -> float:
@@ -93,18 +113,12 @@ class StepRecorder:
         log = columns["log_metric"]
         g = trainer.num_generations
         groups = [rows[i : i + g] for i in range(0, len(rows), g)]
-        log("oneshot/train_accuracy", sum(r["correct"] for r in rows) / len(rows))
+        for name, value in accuracy_metrics(rows).items():
+            log(name, value)
         log("oneshot/distinct_answers", sum(len({r["answer"] for r in grp}) for grp in groups) / len(groups))
         log("oneshot/distinct_2", sum(distinct_n([r["text"] for r in grp]) for grp in groups) / len(groups))
         log("oneshot/reflection_rate", sum(r["reflects"] for r in rows) / len(rows))
         log("oneshot/mean_response_tokens", sum(r["tokens"] for r in rows) / len(rows))
-        by_example = defaultdict(list)
-        for r in rows:
-            by_example[r["example_id"]].append(r["correct"])
-        if 1 < len(by_example) <= 16:  # few-shot mixes: one accuracy per example
-            for example_id in sorted(by_example):
-                hits = by_example[example_id]
-                log(f"oneshot/accuracy/{example_id}", sum(hits) / len(hits))
         if trainer.history is not None:
             step = columns["trainer_state"].global_step + 1  # the optimizer step these completions will train
             indices = [r["index"] for r in rows]

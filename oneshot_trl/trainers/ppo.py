@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -38,9 +37,9 @@ import torch
 from torch import nn
 from transformers import TrainerCallback
 
-from .errors import OneShotError
-from .history import HistoryWriter, step_rows
-from .rewards import format_reward, grade_answer
+from ..errors import OneShotError
+from ..history import HistoryWriter, accuracy_metrics, step_rows
+from ..rewards import format_reward, grade_answer
 
 VALUE_FILE = "value_model.safetensors"
 #: methods of TRL's PPOTrainer this module relies on: name -> lines its source must contain.
@@ -199,14 +198,8 @@ class PPORecordsCallback(TrainerCallback):
         rows = gather_object(self.reward_model.pending)
         self.reward_model.pending = []
         if logs is not None and rows:
-            logs["oneshot/train_accuracy"] = sum(r["correct"] for r in rows) / len(rows)
+            logs.update(accuracy_metrics(rows))
             logs["math_reward/no_answer_rate"] = sum(not r["answered"] for r in rows) / len(rows)
-            by_example = defaultdict(list)
-            for r in rows:
-                by_example[r["example_id"]].append(r["correct"])
-            if 1 < len(by_example) <= 16:
-                for example_id in sorted(by_example):
-                    logs[f"oneshot/accuracy/{example_id}"] = sum(by_example[example_id]) / len(by_example[example_id])
         if self.history is not None and state.is_world_process_zero and rows:
             self.history.append(step_rows(state.global_step, [r["index"] for r in rows],
                                           [r["example_id"] for r in rows], [r["correct"] for r in rows]))  # fmt: skip
@@ -324,7 +317,7 @@ def tokenize_prompts(dataset, tokenizer, num_generations: int):
     """PPO rows: each prompt's token ids, repeated ``num_generations`` times; and the id → gold lookup."""
     from datasets import Dataset
 
-    from .prompts import fallback_text, has_chat_template
+    from ..prompts import fallback_text, has_chat_template
 
     rows, lookup = [], {}
     for row in dataset:
