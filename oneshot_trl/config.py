@@ -16,6 +16,8 @@ from typing import Any, Optional
 import yaml
 from transformers import HfArgumentParser
 
+from trl import ModelConfig
+
 from .errors import OneShotError
 from .trainers.grpo import OneShotGRPOConfig
 
@@ -27,11 +29,26 @@ ALGOS = tuple(DEFAULT_RECIPES)
 
 
 @dataclass
-class RunConfig:
-    """What to train on, and how to load and save it."""
+class RunConfig(ModelConfig):
+    """What to train on, and how to load and save it: TRL's ``ModelConfig`` (the model, its dtype, LoRA through
+    ``use_peft`` and ``lora_*``, as in TRL's and open-r1's scripts) plus what 1-shot RLVR adds."""
+
+    # ModelConfig's fields that oneshot reads differently: the model also answers to --model; dtype "auto"
+    # follows --bf16 (TRL's "auto" takes the checkpoint's); LoRA covers every linear layer unless told otherwise.
+    model_name_or_path: str = field(
+        default="Qwen/Qwen2.5-Math-1.5B", metadata={"help": "Hub id or local path of the policy.", "aliases": ["--model"]}
+    )
+    dtype: str = field(
+        default="auto",
+        metadata={"help": "Dtype to save the trained model in (training keeps float32 master weights): auto "
+                  "(bfloat16 when --bf16, else float32), bfloat16, float16 or float32. Saved configs carry it."},
+    )  # fmt: skip
+    lora_target_modules: Optional[list[str]] = field(
+        default_factory=lambda: ["all-linear"],
+        metadata={"help": "Module names LoRA adapts (with --use_peft), or all-linear."},
+    )
 
     algo: str = field(default="grpo", metadata={"help": "grpo (the paper's main runs) or ppo (learned critic, Tab. 4)."})
-    model: str = field(default="Qwen/Qwen2.5-Math-1.5B", metadata={"help": "Hub id or local path of the policy."})
     example_id: Optional[str] = field(
         default=None,
         metadata={"help": "pi1, π1, a row index, or a comma list (few-shot mix). Unset: train on the whole dataset."},
@@ -60,18 +77,8 @@ class RunConfig:
         metadata={"help": "math: 0/1 verifiable reward; format: 1 when a boxed answer parses (the paper's format "
                   "baseline); none: no reward signal (entropy-only training). Accuracy is logged in every case."},
     )  # fmt: skip
-    dtype: str = field(
-        default="auto",
-        metadata={"help": "Dtype to load and save the model in: auto (bfloat16 when --bf16, else float32), "
-                  "bfloat16, float16 or float32. Saved configs carry it."},
-    )  # fmt: skip
-    lora_r: int = field(default=0, metadata={"help": "LoRA rank; 0 trains all weights."})
-    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha."})
-    lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout."})
-    lora_target_modules: str = field(
-        default="all-linear", metadata={"help": "Comma list of module names for LoRA, or all-linear."}
-    )
-    merge_lora: bool = field(default=False, metadata={"help": "After training, also save the merged model to <output>/merged."})
+    merge_lora: bool = field(default=False, metadata={"help": "With --use_peft: after training, also save the merged model "
+                             "to <output>/merged."})
     eval_every: int = field(default=0, metadata={"help": "Validate every N steps with the evaluator (0: never)."})
     eval_benchmarks: str = field(default="math500", metadata={"help": "Benchmarks for in-training validation."})
     eval_limit: Optional[int] = field(default=None, metadata={"help": "First N problems of each validation benchmark."})
@@ -85,6 +92,10 @@ class RunConfig:
                                     "step, logged as step 0 (verl's val_before_train; skipped on --resume)."})
     resume: bool = field(default=False, metadata={"help": "Continue the run in --output-dir from its latest checkpoint."})
     overwrite: bool = field(default=False, metadata={"help": "Replace a different run found in --output-dir."})
+
+    @property
+    def model(self) -> str:
+        return self.model_name_or_path
 
 
 def recipe_names() -> list[str]:
@@ -132,6 +143,13 @@ def trainer_config_class(algo: str):
         ppo_classes()  # a TRL without PPO fails here, with the TRL to install
         return OneShotPPOConfig
     raise OneShotError(f"unknown --algo {algo!r}; choose one of {', '.join(ALGOS)}")
+
+
+def _canonical(values: dict[str, Any]) -> dict[str, Any]:
+    """Keys given by a field's alias (``model``) under the field's name (``model_name_or_path``), so that each
+    layer of the configuration overrides the one below whichever name it used."""
+    aliases = {alias.lstrip("-"): f.name for f in fields(RunConfig) for alias in f.metadata.get("aliases", [])}
+    return {aliases.get(key, key): value for key, value in values.items()}
 
 
 def _check_keys(values: dict[str, Any], source: str, config_cls) -> None:
@@ -210,22 +228,22 @@ def resolve(
     The algorithm (``algo``: grpo or ppo) picks the trainer config class and the default recipe.
     """
     world_size = int(os.environ.get("WORLD_SIZE", "1"))  # set by accelerate launch / torchrun
-    explicit = {k: v for k, v in (overrides or {}).items() if v is not None}
-    user = read_yaml(config_file, "config file") if config_file else {}
-    base = load_recipe(recipe) if recipe else {}
+    explicit = _canonical({k: v for k, v in (overrides or {}).items() if v is not None})
+    user = _canonical(read_yaml(config_file, "config file")) if config_file else {}
+    base = _canonical(load_recipe(recipe)) if recipe else {}
     chosen = explicit.get("algo", user.get("algo", base.get("algo", "grpo")))
     algo = _pre_parse(list(extra_args or []), {"algo": chosen}).algo
     if algo == "ppo":
         from .trainers.ppo import ppo_available, ppo_hint
 
         if not ppo_available():  # the run's own options are still checked first, then the TRL to install
-            _run_options_only({**(base or load_recipe(DEFAULT_RECIPES["ppo"])), **user, **explicit}, extra_args)
+            _run_options_only({**(base or _canonical(load_recipe(DEFAULT_RECIPES["ppo"]))), **user, **explicit}, extra_args)
             raise OneShotError(ppo_hint())
     config_cls = trainer_config_class(algo)
     values: dict[str, Any] = {}
     if not recipe:
         recipe = DEFAULT_RECIPES[algo]
-        base = load_recipe(recipe)
+        base = _canonical(load_recipe(recipe))
     _check_keys(base, f"recipe {recipe}", config_cls)
     values.update(base)
     _check_keys(user, str(config_file), config_cls)
@@ -239,6 +257,7 @@ def resolve(
         # Only when launched distributed: a single process has no process group to give a backend to.
         values.setdefault("ddp_backend", "gloo")
     extra_args, command_line_nulls = _split_nulls(list(extra_args or []))
+    command_line_nulls = set(_canonical(dict.fromkeys(command_line_nulls)))
     nulls = {k for k, v in values.items() if v is None} | command_line_nulls
     values = {k: v for k, v in values.items() if v is not None}
     argv = _to_args(values) + list(extra_args or [])
@@ -273,8 +292,11 @@ def check_run_options(run: RunConfig) -> None:
     """Checks of the run's own options, made before anything else about the trainer."""
     if run.reward not in REWARDS:
         raise OneShotError(f"unknown --reward {run.reward!r}; choose one of {', '.join(REWARDS)}")
-    if run.algo == "ppo" and run.lora_r > 0:
-        raise OneShotError("--lora-r is supported with --algo grpo only (TRL's PPO adapters share no value head)")
+    if run.algo == "ppo" and run.use_peft:
+        raise OneShotError("--use-peft is supported with --algo grpo only (TRL's PPO adapters share no value head)")
+    if run.load_in_4bit or run.load_in_8bit:
+        raise OneShotError("--load_in_4bit/--load_in_8bit are not supported: oneshot trains float32 master weights "
+                           "(a 1e-6 learning rate vanishes in lower precision); use --use_peft without quantization")
 
 
 def _run_options_only(values: dict[str, Any], extra_args: list[str] | None) -> None:

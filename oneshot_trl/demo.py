@@ -44,7 +44,7 @@ DEMO_FILE = "demo.json"
 class DemoConfig:
     """The demo's settings (the GRPO runs' own hyper-parameters live in the ``testbed-cpu`` recipe)."""
 
-    output_dir: str = field(default="runs/demo", metadata={"help": "Where runs, tables and plots go."})
+    output_dir: str = field(default="runs/demo", metadata={"help": "Where runs, demo.json and plots go; a rerun replaces them."})
     cache: str = field(default=str(CACHE), metadata={"help": "Cache of testbed base models."})
     seeds: int = field(default=2, metadata={"help": "Seeds per arm (mean ± half-range is reported)."})
     workers: int = field(default=2, metadata={"help": "Worker processes (one torch thread each)."})

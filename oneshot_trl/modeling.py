@@ -11,7 +11,7 @@ from .errors import OneShotError
 GENERIC_TOKENIZER_CLASSES = ("PreTrainedTokenizerFast", "TokenizersBackend")
 
 
-def load_tokenizer(path: str | Path):
+def load_tokenizer(path: str | Path, revision: str = "main"):
     """Load a tokenizer by Hub id or local folder so that its ids are the ones it was saved with.
 
     ``AutoTokenizer`` maps a folder whose config says ``qwen2`` to ``Qwen2Tokenizer``, which rebuilds the
@@ -27,19 +27,21 @@ def load_tokenizer(path: str | Path):
     generic = config.exists() and json.loads(config.read_text()).get("tokenizer_class") in GENERIC_TOKENIZER_CLASSES
     if generic and (folder / "tokenizer.json").exists():
         return PreTrainedTokenizerFast.from_pretrained(str(folder))
-    return AutoTokenizer.from_pretrained(str(path))
+    return AutoTokenizer.from_pretrained(str(path), revision=revision)
 
 
-def load_model_and_tokenizer(path: str, dtype: str = "auto"):
-    """``AutoModelForCausalLM`` and its tokenizer; a missing local path or an unreachable Hub id is a
-    ``OneShotError``. A tokenizer without a pad token pads with its end-of-sequence token."""
+def load_model_and_tokenizer(path: str, dtype: str = "auto", revision: str = "main", attn_implementation: str | None = None):
+    """``AutoModelForCausalLM`` and its tokenizer (at ``revision``, as TRL's ``ModelConfig`` names it); a missing
+    local path or an unreachable Hub id is a ``OneShotError``. A tokenizer without a pad token pads with its
+    end-of-sequence token."""
     from transformers import AutoModelForCausalLM
 
     if path.startswith((".", "/", "~")) and not Path(path).expanduser().exists():
         raise OneShotError(f"model path not found: {path}")
     try:
-        tokenizer = load_tokenizer(path)
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+        tokenizer = load_tokenizer(path, revision)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, revision=revision,
+                                                     attn_implementation=attn_implementation)
     except OSError as e:
         raise OneShotError(
             f"could not load model {path!r} ({str(e).splitlines()[0][:160]}); offline, pass a local path"

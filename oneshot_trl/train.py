@@ -115,7 +115,8 @@ def run_training(run: RunConfig, args, *, progress: bool = True) -> Path:
     check_template(run.prompt)  # before any file is touched
     # Master weights stay float32: a 1e-6 learning rate vanishes in bf16 rounding. Mixed precision comes
     # from --bf16; the final model is saved in the training dtype (below).
-    model, tokenizer = load_model_and_tokenizer(run.model, dtype="float32")
+    model, tokenizer = load_model_and_tokenizer(run.model_name_or_path, dtype="float32", revision=run.model_revision,
+                                                attn_implementation=run.attn_implementation)
     dataset, examples = _training_set(run, tokenizer)
     callbacks = [MetricsFileCallback(out / METRICS_FILE)] + ([RichProgressCallback()] if progress else [])
     validation = None
@@ -157,7 +158,7 @@ def run_training(run: RunConfig, args, *, progress: bool = True) -> Path:
     trainer.save_model(str(out))
     if state.is_main_process:
         tokenizer.save_pretrained(out)
-    if run.lora_r > 0 and run.merge_lora and state.is_main_process:
+    if run.use_peft and run.merge_lora and state.is_main_process:
         merged = trainer.model.merge_and_unload()
         merged.save_pretrained(out / "merged")
         tokenizer.save_pretrained(out / "merged")
@@ -166,27 +167,20 @@ def run_training(run: RunConfig, args, *, progress: bool = True) -> Path:
 
 
 def _grpo_trainer(run, args, model, tokenizer, dataset, callbacks, out):
+    from trl import get_peft_config
+
     from .trainers.grpo import OneShotGRPOTrainer
 
     reward_funcs, weights = _rewards(run, args)
     if weights is not None:
         args.reward_weights = weights
-    peft_config = None
-    if run.lora_r > 0:
-        from peft import LoraConfig
-
-        targets = run.lora_target_modules
-        peft_config = LoraConfig(
-            r=run.lora_r, lora_alpha=run.lora_alpha, lora_dropout=run.lora_dropout, task_type="CAUSAL_LM",
-            target_modules=targets if targets == "all-linear" else [t.strip() for t in targets.split(",")],
-        )  # fmt: skip
     return OneShotGRPOTrainer(
         model=model,
         args=args,
         train_dataset=dataset,
         reward_funcs=reward_funcs,
         processing_class=tokenizer,
-        peft_config=peft_config,
+        peft_config=get_peft_config(run),  # None unless --use_peft: TRL's LoRA settings, TRL's helper
         history_path=out / HISTORY_FILE,
         callbacks=callbacks,
     )

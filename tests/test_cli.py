@@ -60,3 +60,67 @@ def test_console_script_and_cli_py_run_the_same_app():
         out = subprocess.run(cmd, capture_output=True, text=True, cwd=str(__import__("pathlib").Path(__file__).parents[1]))
         assert out.returncode == 0, out.stderr
         assert "examples" in out.stdout and "train" in out.stdout
+
+
+# --- one place for each option: the CLI's options are the config dataclasses' fields --------------------------
+
+
+def _options(command) -> dict:
+    """A click command's options by parameter name (Typer ships its own copy of click: no isinstance)."""
+    return {p.name: p for p in command.params if p.param_type_name == "option"}
+
+
+def test_train_has_an_option_for_every_config_field_with_its_help_and_no_default_of_its_own():
+    from dataclasses import fields
+
+    from rich.markup import escape
+
+    from oneshot_trl.cli.train import command
+    from oneshot_trl.config import RunConfig
+    from oneshot_trl.trainers.grpo import OneShotGRPOConfig
+
+    options = _options(command())
+    own = {f.name for f in fields(OneShotGRPOConfig)} - {f.name for f in fields(OneShotGRPOConfig.__mro__[1])}
+    documented = {f.name: f.metadata["help"] for cls in (RunConfig, OneShotGRPOConfig) for f in fields(cls)
+                  if f.name in own or cls is RunConfig}  # fmt: skip
+    assert {"use_peft", "lora_r", "model_revision", "think", "reward_timeout", "dtype", "eval_max_tokens"} <= set(documented)
+    for name, help_text in documented.items():
+        assert name in options, f"RunConfig/OneShotGRPOConfig.{name} has no option in `oneshot train`"
+        assert options[name].help.startswith(escape(" ".join(help_text.split()))), name
+    # No default is written on the command line: the recipe, the YAML file or the dataclass supplies it.
+    assert all(option.default is None for option in options.values()), [n for n, o in options.items() if o.default is not None]
+    assert "--model" in options["model_name_or_path"].opts  # RunConfig's alias of TRL's field
+
+
+def test_train_options_reach_the_configs(capsys, tmp_path, monkeypatch):
+    # A flag generated from a field lands in that field; a list option takes commas; --model is the alias.
+    from oneshot_trl.cli import train as train_cli
+
+    seen = {}
+    monkeypatch.setattr("oneshot_trl.train.run_training", lambda run, args: seen.update(run=run, args=args) or tmp_path)
+    code, _, _ = run_cli(["train", "--recipe", "tiny-cpu", "--model", "m/x", "--use-peft", "--lora-r", "4",
+                          "--lora-target-modules", "q_proj,v_proj", "--think", "--reward-timeout", "2.5",
+                          "--eval-max-tokens", "77", "--model-revision", "v1", "--beta", "0.02"], capsys)  # fmt: skip
+    assert code == 0 and train_cli.FLAGS["model_name_or_path"] == "--model"
+    run, args = seen["run"], seen["args"]
+    assert (run.model_name_or_path, run.model_revision, run.use_peft, run.lora_r) == ("m/x", "v1", True, 4)
+    assert sorted(run.lora_target_modules) == ["q_proj", "v_proj"] and run.eval_max_tokens == 77
+    assert (args.think, args.reward_timeout, args.beta) == (True, 2.5, 0.02)
+
+
+def test_eval_and_demo_show_the_library_defaults():
+    import typer
+
+    from oneshot_trl.cli import app
+    from oneshot_trl.demo import DemoConfig
+    from oneshot_trl.evaluation.evaluator import EvalConfig
+
+    group = typer.main.get_command(app)
+    evaluate = _options(group.commands["eval"])
+    defaults = EvalConfig()
+    for name in ("n", "temperature", "top_p", "top_k", "dtype", "extraction", "seed", "batch_size", "think", "limit", "data_dir"):
+        assert evaluate[name].default == getattr(defaults, name), name
+    assert evaluate["k"].default == ",".join(map(str, defaults.ks))
+    demo = _options(group.commands["demo"])
+    for name in ("output_dir", "seeds", "steps", "workers", "cache", "eval_problems", "eval_samples"):
+        assert f"[default: {getattr(DemoConfig(), name)}]" in demo[name].help.replace("\\[", "["), name

@@ -106,9 +106,9 @@ def test_ppo_without_trl_ppo_fails_with_one_line(monkeypatch, capsys):
     assert "needs TRL 1.12.x" in err and "pip install 'oneshot-trl[ppo]'" in err and len(err.splitlines()) == 1
     # the run's own option errors come first: a LoRA request is refused for what it is
     with pytest.raises(SystemExit) as info:
-        main(["train", "--algo", "ppo", "--model", "x", "--example-id", "pi1", "--lora-r", "4"])
+        main(["train", "--algo", "ppo", "--model", "x", "--example-id", "pi1", "--use-peft"])
     assert info.value.code == 2
-    assert "--lora-r is supported with --algo grpo only" in capsys.readouterr().err
+    assert "--use-peft is supported with --algo grpo only" in capsys.readouterr().err
 
 
 requires_deepspeed = pytest.mark.skipif(importlib.util.find_spec("deepspeed") is None,

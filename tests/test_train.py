@@ -94,8 +94,8 @@ def test_full_set_run_records_per_epoch_history(tmp_path, tiny_model, small_set)
 
 
 def test_lora_saves_adapters_and_merges(tmp_path, tiny_model, dsr):
-    out = train(tmp_path, tiny_model, dsr, "--example-id", "pi1", "--max-steps", "2", "--lora-r", "4",
-                "--lora-target-modules", "q_proj,v_proj", "--merge-lora")  # fmt: skip
+    out = train(tmp_path, tiny_model, dsr, "--example-id", "pi1", "--max-steps", "2", "--use-peft", "--lora-r",
+                "4", "--lora-target-modules", "q_proj,v_proj", "--merge-lora")  # fmt: skip
     adapter = json.loads((out / "adapter_config.json").read_text())
     assert adapter["r"] == 4 and set(adapter["target_modules"]) == {"q_proj", "v_proj"}
     from transformers import AutoModelForCausalLM
@@ -328,7 +328,8 @@ def test_ds_accelerator_cpu_leaves_a_single_process_alone(monkeypatch):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--algo", "ppo", "--recipe", "ppo-tiny-cpu", "--lora-r", "4"], "--lora-r is supported with --algo grpo only"),
+        (["--algo", "ppo", "--recipe", "ppo-tiny-cpu", "--use-peft"], "--use-peft is supported with --algo grpo only"),
+        (["--load-in-4bit"], "--load_in_4bit/--load_in_8bit are not supported"),
         (["--eval-every", "1", "--eval-benchmarks", "gsm8k"], "unknown benchmark(s) gsm8k"),
     ],
 )

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..demo import DemoConfig
+from .options import field_help
 
 D = DemoConfig()  # the defaults shown in --help are the library's
 
@@ -18,22 +19,21 @@ HELP = (
 RUNS, EVAL = "Runs", "Evaluation"
 
 
+def _opt(name: str, panel: str):
+    """An option whose help and shown default are ``DemoConfig``'s field (defined once, in the library)."""
+    return typer.Option(help=f"{field_help(DemoConfig, name)} \\[default: {getattr(D, name)}]", rich_help_panel=panel)
+
+
 def demo(
-    output_dir: Annotated[Optional[str], typer.Option(help=f"Where runs, demo.json and plots go; a rerun replaces them \\[default: {D.output_dir}].",
-                                                      rich_help_panel=RUNS)] = None,  # fmt: skip
-    seeds: Annotated[Optional[int], typer.Option(help=f"Seeds per arm; tables show mean ± half-range \\[default: {D.seeds}].",
-                                                 rich_help_panel=RUNS)] = None,  # fmt: skip
-    steps: Annotated[Optional[int], typer.Option(help=f"GRPO steps per arm \\[default: {D.steps}].", rich_help_panel=RUNS)] = None,
-    workers: Annotated[Optional[int], typer.Option(help=f"Parallel worker processes, one per core \\[default: {D.workers}].",
-                                                   rich_help_panel=RUNS)] = None,  # fmt: skip
-    cache: Annotated[Optional[str], typer.Option(help=f"Cache of testbed base models \\[default: {D.cache}].",
-                                                 rich_help_panel=RUNS)] = None,  # fmt: skip
+    output_dir: Annotated[Optional[str], _opt("output_dir", RUNS)] = None,
+    seeds: Annotated[Optional[int], _opt("seeds", RUNS)] = None,
+    steps: Annotated[Optional[int], _opt("steps", RUNS)] = None,
+    workers: Annotated[Optional[int], _opt("workers", RUNS)] = None,
+    cache: Annotated[Optional[str], _opt("cache", RUNS)] = None,
     base_seed: Annotated[Optional[int], typer.Option(help="Seed of the testbed base model (as `oneshot testbed build "
                                                      f"--seed`) \\[default: {D.testbed.seed}].", rich_help_panel=RUNS)] = None,  # fmt: skip
-    eval_problems: Annotated[Optional[int], typer.Option(help=f"Held-out problems evaluated \\[default: {D.eval_problems}].",
-                                                         rich_help_panel=EVAL)] = None,  # fmt: skip
-    eval_samples: Annotated[Optional[int], typer.Option(help="Samples per problem at T=1; pass@k up to this "
-                                                        f"\\[default: {D.eval_samples}].", rich_help_panel=EVAL)] = None,  # fmt: skip
+    eval_problems: Annotated[Optional[int], _opt("eval_problems", EVAL)] = None,
+    eval_samples: Annotated[Optional[int], _opt("eval_samples", EVAL)] = None,
 ) -> None:
     import time
     from dataclasses import replace

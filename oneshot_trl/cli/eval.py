@@ -10,11 +10,14 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import OneShotError
+from ..evaluation.evaluator import EvalConfig
+from .options import field_help
 
 app = typer.Typer(help="Evaluate a model, sweep a run's checkpoints, or compare pass@k curves.",
                   invoke_without_command=True, no_args_is_help=True)  # fmt: skip
 console = Console()
 GEN, DATA, OUT = "Generation", "Data", "Output"
+E = EvalConfig()  # the defaults and help texts shown are the library's
 
 
 def _table(summary: dict, title: str) -> Table:
@@ -45,28 +48,25 @@ def evaluate_command(
     model: Annotated[Optional[str], typer.Option(help="Hub id, local model, or a training run dir (sweeps its checkpoints).")] = None,
     benchmarks: Annotated[Optional[str], typer.Option(help="Comma list (default: the six math benchmarks; arc_easy, "
                                                       "arc_challenge on request).", rich_help_panel=DATA)] = None,  # fmt: skip
-    data_dir: Annotated[Optional[str], typer.Option(help="Folder of eval_<benchmark>.jsonl (offline).", rich_help_panel=DATA)] = None,
-    limit: Annotated[Optional[int], typer.Option(help="First N problems of each benchmark.", rich_help_panel=DATA)] = None,
+    data_dir: Annotated[Optional[str], typer.Option(help=field_help(EvalConfig, "data_dir"), rich_help_panel=DATA)] = E.data_dir,
+    limit: Annotated[Optional[int], typer.Option(help=field_help(EvalConfig, "limit"), rich_help_panel=DATA)] = E.limit,
     preset: Annotated[str, typer.Option(help=_preset_help(), rich_help_panel=GEN)] = "qwen2.5-math",
-    n: Annotated[Optional[int], typer.Option(help="Samples per problem (default: the preset's).", rich_help_panel=GEN)] = None,
-    k: Annotated[str, typer.Option(help="pass@k values, e.g. 1,8,64 or 1..256.", rich_help_panel=GEN)] = "1,8,64",
-    temperature: Annotated[Optional[float], typer.Option(help="Default: the preset's per benchmark.", rich_help_panel=GEN)] = None,
-    top_p: Annotated[Optional[float], typer.Option(help="Default: the preset's (1.0).", rich_help_panel=GEN)] = None,
-    top_k: Annotated[int, typer.Option(help="Top-k; -1 is off (vLLM's default, the harness's).", rich_help_panel=GEN)] = -1,
-    max_tokens: Annotated[Optional[int], typer.Option(help="New tokens per completion (default: the preset's).",
+    n: Annotated[Optional[int], typer.Option(help=field_help(EvalConfig, "n") + " The preset's otherwise.", rich_help_panel=GEN)] = E.n,
+    k: Annotated[str, typer.Option(help=field_help(EvalConfig, "ks") + " E.g. 1,8,64 or 1..256.", rich_help_panel=GEN)] = ",".join(map(str, E.ks)),
+    temperature: Annotated[Optional[float], typer.Option(help=field_help(EvalConfig, "temperature"), rich_help_panel=GEN)] = E.temperature,
+    top_p: Annotated[Optional[float], typer.Option(help=field_help(EvalConfig, "top_p"), rich_help_panel=GEN)] = E.top_p,
+    top_k: Annotated[int, typer.Option(help=field_help(EvalConfig, "top_k"), rich_help_panel=GEN)] = E.top_k,
+    max_tokens: Annotated[Optional[int], typer.Option(help=field_help(EvalConfig, "max_tokens") + " Default: the preset's.",
                                                       rich_help_panel=GEN)] = None,  # fmt: skip
-    dtype: Annotated[str, typer.Option(help="auto (the authors' vLLM rule: fp16 for an fp32 checkpoint, else its own "
-                                       "dtype), float32, float16 or bfloat16.", rich_help_panel=GEN)] = "auto",  # fmt: skip
+    dtype: Annotated[str, typer.Option(help=field_help(EvalConfig, "dtype"), rich_help_panel=GEN)] = E.dtype,
     backend: Annotated[str, typer.Option(help="hf or vllm (GPU extra).", rich_help_panel=GEN)] = "hf",
-    prompt: Annotated[Optional[str], typer.Option(help="qwen25-math-cot (the paper's), train or bare (default: the "
-                                                  "preset's).", rich_help_panel=GEN)] = None,  # fmt: skip
-    extraction: Annotated[Optional[str], typer.Option(help="harness (the authors' answer parser; default for the paper's "
-                                                      "benchmarks) or boxed (the training reward's last-\\boxed rule; default "
-                                                      "for local ones).", rich_help_panel=GEN)] = None,  # fmt: skip
-    seed: Annotated[int, typer.Option(help="Base seed; sample j uses seed + j.", rich_help_panel=GEN)] = 0,
-    batch_size: Annotated[int, typer.Option(help="HF generation batch size.", rich_help_panel=GEN)] = 16,
-    think: Annotated[bool, typer.Option("--think", help="Grade only text after </think> (on in the R1 presets).",
-                                        rich_help_panel=GEN)] = False,  # fmt: skip
+    prompt: Annotated[Optional[str], typer.Option(help=field_help(EvalConfig, "prompt") + " Default: the preset's.",
+                                                  rich_help_panel=GEN)] = None,  # fmt: skip
+    extraction: Annotated[Optional[str], typer.Option(help=field_help(EvalConfig, "extraction"), rich_help_panel=GEN)] = E.extraction,
+    seed: Annotated[int, typer.Option(help=field_help(EvalConfig, "seed"), rich_help_panel=GEN)] = E.seed,
+    batch_size: Annotated[int, typer.Option(help=field_help(EvalConfig, "batch_size"), rich_help_panel=GEN)] = E.batch_size,
+    think: Annotated[bool, typer.Option("--think", help=field_help(EvalConfig, "think") + " On in the R1 presets.",
+                                        rich_help_panel=GEN)] = E.think,  # fmt: skip
     base: Annotated[bool, typer.Option("--base/--no-base", help="In a sweep, evaluate the run's base model as step 0.",
                                        rich_help_panel=OUT)] = True,  # fmt: skip
     output_dir: Annotated[Optional[Path], typer.Option(help="Samples, summary.json (default: <model>/eval or eval/<name>).",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import inspect
 import json
 import math
 import warnings
@@ -15,7 +16,10 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import OneShotError
+from ..selection import rank, read_stats
 from .options import AnswerKeyOpt, DatasetOpt, ProblemKeyOpt
+
+RANK, READ = inspect.signature(rank).parameters, inspect.signature(read_stats).parameters  # defaults shown are these
 
 console = Console()
 notes = Console(stderr=True)  # warnings and "wrote" lines: stdout stays clean for --format tsv/json
@@ -90,13 +94,13 @@ def select_examples(
     dataset: DatasetOpt = None,
     problem_key: ProblemKeyOpt = None,
     answer_key: AnswerKeyOpt = None,
-    method: Annotated[str, typer.Option(help="std (the paper), var, random, pass-band.", rich_help_panel=IN)] = "std",
-    history_key: Annotated[str, typer.Option(help="List field of a one-example-per-line JSONL.", rich_help_panel=IN)] = "hv_history",
+    method: Annotated[str, typer.Option(help="std (the paper), var, random, pass-band.", rich_help_panel=IN)] = RANK["method"].default,
+    history_key: Annotated[str, typer.Option(help="List field of a one-example-per-line JSONL.", rich_help_panel=IN)] = READ["history_key"].default,
     tie_order: Annotated[Optional[str], typer.Option(help="Field whose values order exact ties (default: input order). "
                                                      "The paper's DSR-sub copy keeps the authors' order in hv_rank.",
                                                      rich_help_panel=IN)] = None,  # fmt: skip
-    band: Annotated[str, typer.Option(help="pass-band: low,high mean accuracy.", rich_help_panel=IN)] = "0.1,0.9",
-    seed: Annotated[int, typer.Option(help="Seed of --method random.", rich_help_panel=IN)] = 0,
+    band: Annotated[str, typer.Option(help="pass-band: low,high mean accuracy.", rich_help_panel=IN)] = ",".join(map(str, RANK["band"].default)),
+    seed: Annotated[int, typer.Option(help="Seed of --method random.", rich_help_panel=IN)] = RANK["seed"].default,
     top: Annotated[int, typer.Option(help="Rows to show.", rich_help_panel=OUT)] = 20,
     output_format: Annotated[str, typer.Option("--format", help="Standard output: table (for people), tsv or json "
                                                "(for scripts; the top rows, no file needed).", rich_help_panel=OUT)] = "table",  # fmt: skip
@@ -109,11 +113,11 @@ def select_examples(
                                         rich_help_panel=OUT)] = 1,  # fmt: skip
     model: Annotated[Optional[str], typer.Option(help="Run full-set training with this model first.", rich_help_panel=RUN)] = None,
     epochs: Annotated[int, typer.Option(help="Epochs of the full-set run.", rich_help_panel=RUN)] = 10,
-    recipe: Annotated[str, typer.Option(help="Recipe of the full-set run.", rich_help_panel=RUN)] = "paper-qwen2.5-math-1.5b",
+    recipe: Annotated[Optional[str], typer.Option(help="Recipe of the full-set run (default: the paper's GRPO recipe).",
+                                                rich_help_panel=RUN)] = None,  # fmt: skip
     output_dir: Annotated[Optional[str], typer.Option(help="Output dir of the full-set run.", rich_help_panel=RUN)] = None,
 ) -> None:
     from ..data import load_problems
-    from ..selection import rank, read_stats
 
     if history is None and model is None:
         raise OneShotError("pass --history FILE, or --model M --dataset D to run the full-set training first")

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..testbed.build import TestbedRecipe
+from ..testbed.build import CACHE, TestbedRecipe
+from ..testbed.models import build_tiny_model
 
 D = TestbedRecipe()  # the defaults shown here are the recipe's
+TINY = inspect.signature(build_tiny_model).parameters  # ... and the tiny model builder's
 
 app = typer.Typer(help="Build local models for offline runs.", no_args_is_help=True)
 
 
 @app.command("build")
 def build_testbed(
-    cache: Annotated[Path, typer.Option(help="Cache folder; the model lands in <cache>/<recipe hash>.")] = Path(".cache/testbed"),
+    cache: Annotated[Path, typer.Option(help="Cache folder; the model lands in <cache>/<recipe hash>.")] = CACHE,
     dev_target: Annotated[float, typer.Option(help="When the 95% lower bound of sampled dev accuracy reaches this, the "
                                               "learning rate anneals to 0 and SFT stops.")] = D.dev_target,
     max_steps: Annotated[int, typer.Option(help="SFT step limit.")] = D.max_steps,
@@ -41,12 +44,11 @@ def build_testbed(
 @app.command("tiny")
 def tiny(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the model and tokenizer to.")],
-    hidden_size: Annotated[int, typer.Option(help="Hidden size of the Qwen2 model.")] = 32,
-    layers: Annotated[int, typer.Option(help="Number of transformer layers.")] = 2,
-    seed: Annotated[int, typer.Option(help="Seed of the random initialisation.")] = 0,
+    hidden_size: Annotated[int, typer.Option(help="Hidden size of the Qwen2 model.")] = TINY["hidden_size"].default,
+    layers: Annotated[int, typer.Option(help="Number of transformer layers.")] = TINY["num_layers"].default,
+    seed: Annotated[int, typer.Option(help="Seed of the random initialisation.")] = TINY["seed"].default,
 ) -> None:
     """Build an untrained tiny Qwen2 model and an in-process tokenizer, loadable by path like a Hub model."""
-    from ..testbed.models import build_tiny_model
 
     path = build_tiny_model(out_dir, hidden_size=hidden_size, num_layers=layers, seed=seed)
     typer.echo(f"tiny model written to {path}")

@@ -33,7 +33,7 @@ class EvalConfig:
     top_k: int = field(default=-1, metadata={"help": "Top-k; -1 is off (vLLM's default, which the harness keeps)."})
     max_tokens: int = field(default=MAX_TOKENS, metadata={"help": "New tokens per completion."})
     ks: list[int] = field(default_factory=lambda: [1, 8, 64], metadata={"help": "pass@k for every k <= n."})
-    prompt: str = field(default="qwen25-math-cot", metadata={"help": "qwen25-math-cot (the paper's eval) or train."})
+    prompt: str = field(default="qwen25-math-cot", metadata={"help": "qwen25-math-cot (the paper's eval), train or bare."})
     limit: int | None = field(default=None, metadata={"help": "Evaluate only the first N problems."})
     data_dir: str | None = field(default=None, metadata={"help": "Folder of local eval_<name>.jsonl files."})
     seed: int = field(default=0, metadata={"help": "Base seed; each (sample, chunk of problems) has its own."})

@@ -25,7 +25,8 @@ def base_model(run_dir: Path) -> str:
     record = run_dir / "run.json"
     if not record.exists():
         raise OneShotError(f"{record} not found: it names the base model evaluated as step 0; pass --no-base to skip it")
-    return json.loads(record.read_text())["run_config"]["model"]
+    run_config = json.loads(record.read_text())["run_config"]
+    return run_config.get("model_name_or_path") or run_config["model"]  # "model" in runs before TRL's ModelConfig
 
 
 def sweep(run_dir: Path, benchmarks, config: EvalConfig, output_dir: Path, overwrite: bool = False,

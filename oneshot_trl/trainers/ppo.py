@@ -388,9 +388,9 @@ def build_ppo_trainer(run, args, model, tokenizer, train_rows, callbacks: list, 
     PPOTrainer = _trainer_class()
     dataset, lookup = tokenize_prompts(train_rows, tokenizer, args.num_generations)
     set_seed(args.seed)  # the critic's value head is newly initialised: the same seed, the same critic
-    value_model = AutoModelForSequenceClassification.from_pretrained(run.model, num_labels=1, dtype="float32")
+    value_model = AutoModelForSequenceClassification.from_pretrained(run.model_name_or_path, revision=run.model_revision, num_labels=1, dtype="float32")
     # The frozen KL reference, loaded from the same weights (TRL's copy of the policy fails under ZeRO-3).
-    ref_model = AutoModelForCausalLM.from_pretrained(run.model, dtype="float32")
+    ref_model = AutoModelForCausalLM.from_pretrained(run.model_name_or_path, revision=run.model_revision, dtype="float32")
     value_model.config.pad_token_id = tokenizer.pad_token_id
     reward_model = VerifiableRewardModel(tokenizer, lookup, reward=run.reward, think=args.think, timeout=args.reward_timeout)
     records = PPORecordsCallback(reward_model, history_path, step_offset, episode_offset)
