@@ -34,7 +34,10 @@ def main() -> None:
         if args.fresh:
             config.cache = os.path.join(tmp, "cache")
         start = time.time()
-        result = run_demo(config, lambda stage, message: print(f"[{time.time() - start:5.0f} s] {stage}: {message}", flush=True))
+        result = run_demo(
+            config,
+            lambda stage, message: print(f"[{time.time() - start:5.0f} s] {stage}: {message}", flush=True),
+        )
         total = time.time() - start
     print("\nstage        seconds")
     for stage, seconds in result["stage_seconds"].items():
@@ -43,8 +46,10 @@ def main() -> None:
     runs = result["runs"]
     train = sum(r["train_seconds"] for r in runs) / len(runs)
     evaluate = sum(r["eval_seconds"] for r in runs) / len(runs)
-    print(f"per arm and seed (in a worker): GRPO {train:.1f} s, evaluation {evaluate:.1f} s; "
-          f"history run {result['history_seconds']:.1f} s")
+    print(
+        f"per arm and seed (in a worker): GRPO {train:.1f} s, evaluation {evaluate:.1f} s; "
+        f"history run {result['history_seconds']:.1f} s"
+    )
     print("conclusion:", result["conclusion"])
 
 

@@ -2,7 +2,8 @@
 
 (a) accuracy on three labelled sets in ``tests/data/``: the grader's own development set
     (``equivalence_pairs.jsonl``, which it was tuned on), a held-out set written before the closed-form stage
-    and the answer-family fixes and not tuned on since (``equivalence_heldout.jsonl``), and the answer families
+    and the answer-family fixes and not tuned on since (``equivalence_heldout.jsonl``), and the answer
+    families
     found in other projects' grader tests (``equivalence_families.jsonl``: percent words, equations of a line,
     sets of assignments, "or"/"and" lists, long decimals, comma lists);
 (b) a 1-shot step (1024 completions, one gold, answers repeating as in a real step) in a fresh process:
@@ -39,7 +40,6 @@ ROOT = Path(__file__).resolve().parents[1]
 logging.disable(logging.WARNING)  # math-verify logs on every parse failure
 
 
-
 def mv_equal(pred_text: str, gold: str) -> bool:
     """Math-Verify as users call it: parse the gold and the completion, then verify."""
     from math_verify import parse, verify
@@ -55,8 +55,12 @@ def accuracy() -> None:
 
     print("(a) accuracy, pairs judged as labelled:")
     sets = {
-        "development set (tuned on)": [json.loads(x) for x in (ROOT / "tests/data/equivalence_pairs.jsonl").open()],
-        "held-out set (not tuned on)": [json.loads(x) for x in (ROOT / "tests/data/equivalence_heldout.jsonl").open()],
+        "development set (tuned on)": [
+            json.loads(x) for x in (ROOT / "tests/data/equivalence_pairs.jsonl").open()
+        ],
+        "held-out set (not tuned on)": [
+            json.loads(x) for x in (ROOT / "tests/data/equivalence_heldout.jsonl").open()
+        ],
         "answer families from other projects' grader tests": [
             json.loads(x) for x in (ROOT / "tests/data/equivalence_families.jsonl").open()
         ],
@@ -66,21 +70,33 @@ def accuracy() -> None:
         mv = sum(mv_equal(f"\\boxed{{{r['pred']}}}", r["gold"]) == r["equivalent"] for r in rows)
         wrong_rewards = sum(is_equivalent(r["pred"], r["gold"]) and not r["equivalent"] for r in rows)
         pos = sum(r["equivalent"] for r in rows)
-        print(f"    {name}: {len(rows)} pairs ({pos} equivalent)  ours {ours}/{len(rows)} = {ours / len(rows):.1%}"
-              f"  math-verify {mv}/{len(rows)} = {mv / len(rows):.1%}  ours rewarding a wrong answer: {wrong_rewards}")
+        print(
+            f"    {name}: {len(rows)} pairs ({pos} equivalent)  ours {ours}/{len(rows)} = "
+            f"{ours / len(rows):.1%}"
+            f"  math-verify {mv}/{len(rows)} = {mv / len(rows):.1%}  ours rewarding a wrong answer: "
+            f"{wrong_rewards}"
+        )
 
 
 # ----------------------------------------------------------------------------------------------- workloads
 FILLER = (
     "Let's think step by step. The pressure varies jointly as the area and the cube of the velocity, so "
-    "P = kAV^3. With P = 4, A = 2, V = 8 we get k = 4/(2 \\cdot 512) = 1/256. Then 32 = (1/256) \\cdot 4 V^3, "
+    "P = kAV^3. With P = 4, A = 2, V = 8 we get k = 4/(2 \\cdot 512) = 1/256. Then 32 = (1/256) \\cdot 4 "
+    "V^3, "
     "so V^3 = 2048 and V = \\sqrt[3]{2048}. Let me recheck the arithmetic once more. "
 )
 ANSWERS = [  # (final answer, weight): mostly right in a few spellings, some wrong, some unboxed
-    ("\\boxed{12.8}", 40), ("\\boxed{\\frac{64}{5}}", 10), ("\\boxed{12.8 \\text{ mph}}", 8), ("\\boxed{16}", 8),
-    ("\\boxed{8\\sqrt[3]{4}}", 6), ("\\boxed{12.7}", 5), ("\\boxed{V = 12.8}", 5), ("", 8), ("\\boxed{13}", 4),
+    ("\\boxed{12.8}", 40),
+    ("\\boxed{\\frac{64}{5}}", 10),
+    ("\\boxed{12.8 \\text{ mph}}", 8),
+    ("\\boxed{16}", 8),
+    ("\\boxed{8\\sqrt[3]{4}}", 6),
+    ("\\boxed{12.7}", 5),
+    ("\\boxed{V = 12.8}", 5),
+    ("", 8),
+    ("\\boxed{13}", 4),
     ("\\boxed{\\sqrt[3]{2048}}", 6),
-]  # fmt: skip
+]
 
 
 def one_shot_step(rng: random.Random, n: int = 1024) -> list[str]:
@@ -114,7 +130,9 @@ def full_set_step(rows: list[dict], rng: random.Random) -> tuple[list[str], list
                 answer = perturb(row["answer"], rng)
             else:
                 answer = None
-            text = FILLER[:200] + (f" The answer is \\boxed{{{answer}}}." if answer is not None else " I am not sure.")
+            text = FILLER[:200] + (
+                f" The answer is \\boxed{{{answer}}}." if answer is not None else " I am not sure."
+            )
             completions.append(text)
             golds.append(row["answer"])
     return completions, golds
@@ -171,13 +189,22 @@ def part_full_set(data_dir: Path, steps: int) -> dict:
             if answer is not None and (answer, gold) not in mv_verdicts:
                 mv_verdicts[(answer, gold)] = mv_equal(f"\\boxed{{{answer}}}", gold)
         mv_time += time.perf_counter() - start
-        ours_verdicts = {(extract_answer(c), g): r == 1.0 for c, g, r in zip(completions, golds, rewards)
-                         if r is not None and extract_answer(c) is not None}  # fmt: skip
+        ours_verdicts = {
+            (extract_answer(c), g): r == 1.0
+            for c, g, r in zip(completions, golds, rewards)
+            if r is not None and extract_answer(c) is not None
+        }
         disagree += sum(mv_verdicts[k] != v for k, v in ours_verdicts.items())
         pairs += len(ours_verdicts)
     n = steps * 1024
-    return {"ours": n / ours_time, "mv": n / mv_time, "symbolic_calls": pool.calls, "pairs": pairs,
-            "disagree": disagree, "timeouts": pool.timeouts}
+    return {
+        "ours": n / ours_time,
+        "mv": n / mv_time,
+        "symbolic_calls": pool.calls,
+        "pairs": pairs,
+        "disagree": disagree,
+        "timeouts": pool.timeouts,
+    }
 
 
 def part_math500(data_dir: Path) -> dict:
@@ -209,13 +236,29 @@ def part_math500(data_dir: Path) -> dict:
     start = time.perf_counter()
     mv_correct = sum(mv_equal(c, gold) for c, (_, gold) in zip(completions, pairs))
     mv = len(pairs) / (time.perf_counter() - start)
-    return {"ours": ours, "mv": mv, "correct": correct, "mv_correct": mv_correct, "n": len(pairs),
-            "slowest": slowest, "symbolic_calls": get_pool().calls}  # fmt: skip
+    return {
+        "ours": ours,
+        "mv": mv,
+        "correct": correct,
+        "mv_correct": mv_correct,
+        "n": len(pairs),
+        "slowest": slowest,
+        "symbolic_calls": get_pool().calls,
+    }
 
 
 def fresh(part: str, args: argparse.Namespace) -> dict:
     """Run one part in a new Python process and return what it measured."""
-    cmd = [sys.executable, __file__, "--part", part, "--data-dir", str(args.data_dir), "--steps", str(args.steps)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--part",
+        part,
+        "--data-dir",
+        str(args.data_dir),
+        "--steps",
+        str(args.steps),
+    ]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -227,29 +270,58 @@ def main() -> None:
     parser.add_argument("--part", choices=["one-shot", "full-set", "math500"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.part:
-        result = {"one-shot": lambda: part_one_shot(args.steps), "full-set": lambda: part_full_set(args.data_dir, args.steps),
-                  "math500": lambda: part_math500(args.data_dir)}[args.part]()  # fmt: skip
+        result = {
+            "one-shot": lambda: part_one_shot(args.steps),
+            "full-set": lambda: part_full_set(args.data_dir, args.steps),
+            "math500": lambda: part_math500(args.data_dir),
+        }[args.part]()
         print(json.dumps(result))
         return
     accuracy()
     r = fresh("one-shot", args)
-    print("(b) 1-shot step, 1024 completions, gold 12.8, fresh process (empty verdict cache, workers not started),")
+    print(
+        "(b) 1-shot step, 1024 completions, gold 12.8, fresh process (empty verdict cache, workers not "
+        "started),"
+    )
     print("    duplicate answers within the step graded once (both graders):")
-    print(f"    ours        {r['first']:,.0f} completions/s   (symbolic checks over the run: {r['symbolic_calls']})")
+    print(
+        f"    ours        {r['first']:,.0f} completions/s   (symbolic checks over the run: "
+        f"{r['symbolic_calls']})"
+    )
     print(f"    math-verify {r['mv']:,.0f} completions/s   speed-up {r['first'] / r['mv']:.1f}x")
     print(f"(c) 1-shot steady state, steps 2-{args.steps + 1} of the same process, verdicts from our cache:")
-    print(f"    ours        {r['steady']:,.0f} completions/s   vs math-verify above (no cache): {r['steady'] / r['mv']:.0f}x")
+    print(
+        f"    ours        {r['steady']:,.0f} completions/s   vs math-verify above (no cache): "
+        f"{r['steady'] / r['mv']:.0f}x"
+    )
     r = fresh("full-set", args)
-    print(f"(d) full-set step, uncached: 128 DSR-sub problems x 8 completions, {args.steps} steps, verdict cache cleared")
-    print("    before each, symbolic workers already running (ours: a step's sympy checks on its 2 workers at once),")
+    print(
+        f"(d) full-set step, uncached: 128 DSR-sub problems x 8 completions, {args.steps} steps, verdict "
+        f"cache cleared"
+    )
+    print(
+        "    before each, symbolic workers already running (ours: a step's sympy checks on its 2 workers at "
+        "once),"
+    )
     print("    duplicates within a step graded once (both graders):")
-    print(f"    ours        {r['ours']:,.0f} completions/s   (symbolic checks: {r['symbolic_calls']}, timeouts: {r['timeouts']})")
+    print(
+        f"    ours        {r['ours']:,.0f} completions/s   (symbolic checks: {r['symbolic_calls']}, "
+        f"timeouts: {r['timeouts']})"
+    )
     print(f"    math-verify {r['mv']:,.0f} completions/s   speed-up {r['ours'] / r['mv']:.1f}x")
-    print(f"    verdicts that differ from math-verify: {r['disagree']} of {r['pairs']} distinct (answer, gold) pairs")
+    print(
+        f"    verdicts that differ from math-verify: {r['disagree']} of {r['pairs']} distinct (answer, "
+        f"gold) pairs"
+    )
     r = fresh("math500", args)
-    print(f"(e) MATH500 golds vs rewritten predictions ({r['n']} pairs, fresh process, nothing cached, workers running):")
-    print(f"    ours        {r['ours']:,.0f} answers/s, judged equivalent {r['correct']}/{r['n']}, "
-          f"slowest answer {r['slowest']:.3f}s, symbolic checks {r['symbolic_calls']}")
+    print(
+        f"(e) MATH500 golds vs rewritten predictions ({r['n']} pairs, fresh process, nothing cached, "
+        f"workers running):"
+    )
+    print(
+        f"    ours        {r['ours']:,.0f} answers/s, judged equivalent {r['correct']}/{r['n']}, "
+        f"slowest answer {r['slowest']:.3f}s, symbolic checks {r['symbolic_calls']}"
+    )
     print(f"    math-verify {r['mv']:,.0f} answers/s, judged equivalent {r['mv_correct']}/{r['n']}")
     print(f"    speed-up ours/math-verify: {r['ours'] / r['mv']:.1f}x")
 

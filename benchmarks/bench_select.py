@@ -17,16 +17,17 @@ import sys
 import tempfile
 from pathlib import Path
 
-OURS = r'''
+OURS = r"""
 import json, resource, sys, time, warnings
 from oneshot_trl.selection import rank, read_stats
 warnings.simplefilter("ignore")
 t = time.perf_counter()
 ranked = rank(read_stats(sys.argv[1]))
-print(json.dumps({"s": time.perf_counter() - t, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print(json.dumps({"s": time.perf_counter() - t, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss /
+1024,
                   "top": ranked[0].stats.index}))
-'''
-REFERENCE = r'''
+"""
+REFERENCE = r"""
 import json, resource, sys, time
 from collections import defaultdict
 import numpy as np
@@ -40,9 +41,10 @@ with open(sys.argv[1]) as f:
         else:
             histories[row["index"]].extend(row["hv_history"])
 order = sorted(histories, key=lambda i: -float(np.std(histories[i])))
-print(json.dumps({"s": time.perf_counter() - t, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print(json.dumps({"s": time.perf_counter() - t, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss /
+1024,
                   "top": order[0]}))
-'''
+"""
 
 
 def write_histories(path: Path, kind: str, n: int, appearances: int) -> None:
@@ -51,14 +53,26 @@ def write_histories(path: Path, kind: str, n: int, appearances: int) -> None:
         if kind == "rows":
             for i in range(n):
                 p = rng.random()
-                f.write(json.dumps({"index": i, "hv_history": [sum(rng.random() < p for _ in range(8)) / 8
-                                                              for _ in range(appearances)]}) + "\n")  # fmt: skip
+                f.write(
+                    json.dumps(
+                        {
+                            "index": i,
+                            "hv_history": [
+                                sum(rng.random() < p for _ in range(8)) / 8 for _ in range(appearances)
+                            ],
+                        }
+                    )
+                    + "\n"
+                )
         else:
             p = [rng.random() for _ in range(n)]
             for step in range(appearances):
                 for i in range(n):
                     k = sum(rng.random() < p[i] for _ in range(8))
-                    f.write(f'{{"step": {step + 1}, "index": {i}, "correct": {k}, "total": 8, "accuracy": {k / 8}}}\n')
+                    f.write(
+                        f'{{"step": {step + 1}, "index": {i}, "correct": {k}, '
+                        f'"total": 8, "accuracy": {k / 8}}}\n'
+                    )
 
 
 def measure(code: str, path: Path) -> dict:
@@ -73,10 +87,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--appearances", type=int, default=50)
-    parser.add_argument("--formats", default="rows,steps", help="rows: one example per line; steps: history.jsonl")
+    parser.add_argument(
+        "--formats", default="rows,steps", help="rows: one example per line; steps: history.jsonl"
+    )
     args = parser.parse_args()
-    print(f"{'format':<6} {'examples':>9} {'rows':>10} | {'ours s':>7} {'ref s':>7} {'ratio':>6} | "
-          f"{'ours MB':>8} {'ref MB':>8} {'ratio':>6}")
+    print(
+        f"{'format':<6} {'examples':>9} {'rows':>10} | {'ours s':>7} {'ref s':>7} {'ratio':>6} | "
+        f"{'ours MB':>8} {'ref MB':>8} {'ratio':>6}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for kind in args.formats.split(","):
             for n in map(int, args.sizes.split(",")):
@@ -85,8 +103,11 @@ def main() -> None:
                 ours, ref = measure(OURS, path), measure(REFERENCE, path)
                 assert ours["top"] == ref["top"], "the two rankings disagree on the top example"
                 rows = n if kind == "rows" else n * args.appearances
-                print(f"{kind:<6} {n:>9,} {rows:>10,} | {ours['s']:>7.2f} {ref['s']:>7.2f} {ours['s'] / ref['s']:>6.2f} | "
-                      f"{ours['rss']:>8.0f} {ref['rss']:>8.0f} {ours['rss'] / ref['rss']:>6.2f}")
+                print(
+                    f"{kind:<6} {n:>9,} {rows:>10,} | {ours['s']:>7.2f} {ref['s']:>7.2f} "
+                    f"{ours['s'] / ref['s']:>6.2f} | "
+                    f"{ours['rss']:>8.0f} {ref['rss']:>8.0f} {ours['rss'] / ref['rss']:>6.2f}"
+                )
                 path.unlink()
 
 

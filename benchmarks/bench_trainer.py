@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-WORKER = r'''
+WORKER = r"""
 import json, resource, sys, time, os
 import torch
 torch.set_num_threads(1)
@@ -30,7 +30,8 @@ from oneshot_trl.rewards import math_reward
 from oneshot_trl.modeling import load_tokenizer
 from oneshot_trl.trainers.grpo import OneShotGRPOConfig, OneShotGRPOTrainer
 
-kind, model_dir, steps, entropy, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+kind, model_dir, steps, entropy, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]),
+sys.argv[5]
 
 class Timer(TrainerCallback):
     def __init__(self): self.times, self.t = [], None
@@ -38,7 +39,8 @@ class Timer(TrainerCallback):
     def on_step_end(self, *a, **k): self.times.append(time.perf_counter() - self.t)
 
 tok = load_tokenizer(model_dir)
-prompt = [{"role": "user", "content": "What is 12 + 30? Let's think step by step and output the final answer within \\boxed{}."}]
+prompt = [{"role": "user", "content": "What is 12 + 30? Let's think step by step and output the final answer
+within \\boxed{}."}]
 data = Dataset.from_list([{"prompt": prompt, "answer": "42", "index": 0, "example_id": "idx0"}] * 4)
 common = dict(output_dir=out, per_device_train_batch_size=32, num_generations=8, max_completion_length=24,
               max_steps=steps, learning_rate=1e-4, use_cpu=True, report_to="none", save_strategy="no",
@@ -53,15 +55,20 @@ else:
 timer = Timer()
 trainer.add_callback(timer)
 trainer.train()
-print(json.dumps({"times": timer.times[3:], "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-'''
+print(json.dumps({"times": timer.times[3:], "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+/ 1024}))
+"""
 
 
 def run(kind: str, model_dir: Path, steps: int, entropy: float) -> dict:
     env = dict(os.environ, OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false")
     with tempfile.TemporaryDirectory() as out:
-        proc = subprocess.run([sys.executable, "-c", WORKER, kind, str(model_dir), str(steps), str(entropy), out],
-                              capture_output=True, text=True, env=env)  # fmt: skip
+        proc = subprocess.run(
+            [sys.executable, "-c", WORKER, kind, str(model_dir), str(steps), str(entropy), out],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
     if proc.returncode:
         raise SystemExit(proc.stderr[-3000:])
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -76,10 +83,14 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = build_tiny_model(Path(tmp) / "tiny", hidden_size=64, num_layers=2)
-        print(f"tiny Qwen2 (hidden 64, 2 layers), 4 copies x 8 generations = 32 completions per step, "
-              f"24 new tokens, {args.steps} steps x {args.repeats} processes per variant, CPU, 1 thread")
-        for label, entropy in (("entropy 0 (ours vs plain GRPOTrainer)", 0.0),
-                               ("entropy 0.001 (ours vs TRL's native entropy_coef)", 0.001)):  # fmt: skip
+        print(
+            f"tiny Qwen2 (hidden 64, 2 layers), 4 copies x 8 generations = 32 completions per step, "
+            f"24 new tokens, {args.steps} steps x {args.repeats} processes per variant, CPU, 1 thread"
+        )
+        for label, entropy in (
+            ("entropy 0 (ours vs plain GRPOTrainer)", 0.0),
+            ("entropy 0.001 (ours vs TRL's native entropy_coef)", 0.001),
+        ):
             results = {"ours": [], "trl": []}
             for _ in range(args.repeats):
                 for kind in ("trl", "ours"):
@@ -88,9 +99,14 @@ def main() -> None:
             rss = {k: max(r["peak_rss_mb"] for r in v) for k, v in results.items()}
             n = sum(len(r["times"]) for r in results["ours"])
             print(f"\n{label}: median over {n} steps each")
-            print(f"  step time  TRL {step['trl'] * 1000:8.1f} ms   ours {step['ours'] * 1000:8.1f} ms   "
-                  f"ratio {step['ours'] / step['trl']:.3f}")
-            print(f"  peak RSS   TRL {rss['trl']:8.1f} MB   ours {rss['ours']:8.1f} MB   ratio {rss['ours'] / rss['trl']:.3f}")
+            print(
+                f"  step time  TRL {step['trl'] * 1000:8.1f} ms   ours {step['ours'] * 1000:8.1f} ms   "
+                f"ratio {step['ours'] / step['trl']:.3f}"
+            )
+            print(
+                f"  peak RSS   TRL {rss['trl']:8.1f} MB   ours {rss['ours']:8.1f} MB   ratio "
+                f"{rss['ours'] / rss['trl']:.3f}"
+            )
 
 
 if __name__ == "__main__":

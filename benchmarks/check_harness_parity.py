@@ -8,7 +8,8 @@ the gold answers themselves (``harness_gold`` vs ``parse_ground_truth``'s cleani
 cases and every case where the two differ.
 
     git clone https://github.com/ypwang61/One-Shot-RLVR && pip install regex
-    python benchmarks/check_harness_parity.py --authors One-Shot-RLVR/Qwen2.5-Eval/evaluation [--data ../shared/data]
+    python benchmarks/check_harness_parity.py --authors One-Shot-RLVR/Qwen2.5-Eval/evaluation [--data
+    ../shared/data]
 
 Their ``parser.py`` imports the old ``latex2sympy2`` at the top (never installed here: it breaks math-verify);
 extraction does not use it, so a stand-in module is put in its place for this run.
@@ -39,14 +40,44 @@ STYLES = [
     "It is {a} dollars and 5 cents",
 ]
 EDGE_CASES = [
-    "five", "twenty one", "a+b", "3 and 4", "1/2", "\\frac12", "0.50", "\\text{(C)}", "10\\%", "2\\sqrt3", "k = 7",
-    "(-\\infty,\\infty)", "\\{1,2\\}", "5^\\circ", "\\$ 4.00", "infinity", "3j", ".5", "x \\in [0,1]", "\\dfrac{3}{4}",
-    "12 \\text{ inches}", "7 m east", "\\begin{array}{cc} 1 & 2 \\end{array}", "\\frac1", "4/\\sqrt{2}", "",
-]  # fmt: skip
+    "five",
+    "twenty one",
+    "a+b",
+    "3 and 4",
+    "1/2",
+    "\\frac12",
+    "0.50",
+    "\\text{(C)}",
+    "10\\%",
+    "2\\sqrt3",
+    "k = 7",
+    "(-\\infty,\\infty)",
+    "\\{1,2\\}",
+    "5^\\circ",
+    "\\$ 4.00",
+    "infinity",
+    "3j",
+    ".5",
+    "x \\in [0,1]",
+    "\\dfrac{3}{4}",
+    "12 \\text{ inches}",
+    "7 m east",
+    "\\begin{array}{cc} 1 & 2 \\end{array}",
+    "\\frac1",
+    "4/\\sqrt{2}",
+    "",
+]
 CHOICE_TEXTS = [
-    "The answer is (B).", "I think C. The answer is A", "Option D is right", "answer is: e.", "none",
-    "The choice is b and the answer is c", "answer is A\n\nanswer is B", "so \\boxed{C}", "B. because A is wrong.",
-]  # fmt: skip
+    "The answer is (B).",
+    "I think C. The answer is A",
+    "Option D is right",
+    "answer is: e.",
+    "none",
+    "The choice is b and the answer is c",
+    "answer is A\n\nanswer is B",
+    "so \\boxed{C}",
+    "B. because A is wrong.",
+]
 SETS = ["math500", "minerva_math", "olympiadbench", "aime24", "aime25", "amc23"]
 
 
@@ -67,7 +98,11 @@ def main() -> None:
     authors = load_authors_parser(args.authors)
     from oneshot_trl.evaluation.extraction import harness_answer, harness_gold
 
-    golds = [(name, json.loads(line)["answer"]) for name in SETS for line in (args.data / f"eval_{name}.jsonl").open()]
+    golds = [
+        (name, json.loads(line)["answer"])
+        for name in SETS
+        for line in (args.data / f"eval_{name}.jsonl").open()
+    ]
     golds += [(name, a) for a in EDGE_CASES for name in ("math500", "minerva_math")]
     rng = random.Random(0)
     cases = differ = 0
@@ -85,13 +120,23 @@ def main() -> None:
             text = style.format(a=gold)
             theirs = authors.strip_string(authors.extract_answer(text, name), skip_unit=keep_units)
             check(f"{name} {text[:80]!r}", harness_answer(text, name), theirs)
-        theirs = gold.replace("\\neq", "\\ne").replace("\\leq", "\\le").replace("\\geq", "\\ge") if keep_units \
-            else authors.strip_string(gold)  # fmt: skip
+        theirs = (
+            gold.replace("\\neq", "\\ne").replace("\\leq", "\\le").replace("\\geq", "\\ge")
+            if keep_units
+            else authors.strip_string(gold)
+        )
         check(f"{name} gold {gold!r}", harness_gold(gold, name), theirs)
     for text in CHOICE_TEXTS:
-        check(f"choice {text!r}", harness_answer(text, "arc_easy"), authors.strip_string(authors.choice_answer_clean(text)))
-    print(f"{cases} cases ({len(golds)} gold answers x {args.styles} completion styles + the golds + {len(CHOICE_TEXTS)} "
-          f"multiple-choice texts): {cases - differ} the same, {differ} differ")  # fmt: skip
+        check(
+            f"choice {text!r}",
+            harness_answer(text, "arc_easy"),
+            authors.strip_string(authors.choice_answer_clean(text)),
+        )
+    print(
+        f"{cases} cases ({len(golds)} gold answers x {args.styles} completion styles + the golds + "
+        f"{len(CHOICE_TEXTS)} "
+        f"multiple-choice texts): {cases - differ} the same, {differ} differ"
+    )
 
 
 if __name__ == "__main__":

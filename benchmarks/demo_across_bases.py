@@ -44,34 +44,62 @@ def main() -> None:
         gain, spread = gains(result)["1-shot"]
         from_format, from_skill = decompose(result, "1-shot")
         per_seed = {(r["arm"], r["seed"]): r["eval"] for r in result["runs"]}
-        vs_format = [per_seed["1-shot", s]["pass@1"] - per_seed["format-only", s]["pass@1"] for s in range(args.seeds)]
-        min_gain = min(100 * (per_seed["1-shot", s]["pass@1"] - result["base"]["pass@1"]) for s in range(args.seeds))
-        rows.append({
-            "base_seed": base_seed, "sft_steps": result["base_build"]["sft_steps"],
-            "dev_accuracy": result["base_build"]["dev_history"][-1]["dev_accuracy"],
-            "base_pass1": result["base"]["pass@1"], "base_boxed_accuracy": result["base"]["boxed_accuracy"],
-            "gain": gain, "gain_spread": spread, "min_gain": min_gain, "from_format": from_format, "from_skill": from_skill,
-            "boxed_accuracy_after": table["1-shot"]["boxed_accuracy"][0],
-            "min_vs_format_only": 100 * min(vs_format), "seconds": time.time() - start,
-            "conclusion": result["conclusion"],
-        })  # fmt: skip
+        vs_format = [
+            per_seed["1-shot", s]["pass@1"] - per_seed["format-only", s]["pass@1"] for s in range(args.seeds)
+        ]
+        min_gain = min(
+            100 * (per_seed["1-shot", s]["pass@1"] - result["base"]["pass@1"]) for s in range(args.seeds)
+        )
+        rows.append(
+            {
+                "base_seed": base_seed,
+                "sft_steps": result["base_build"]["sft_steps"],
+                "dev_accuracy": result["base_build"]["dev_history"][-1]["dev_accuracy"],
+                "base_pass1": result["base"]["pass@1"],
+                "base_boxed_accuracy": result["base"]["boxed_accuracy"],
+                "gain": gain,
+                "gain_spread": spread,
+                "min_gain": min_gain,
+                "from_format": from_format,
+                "from_skill": from_skill,
+                "boxed_accuracy_after": table["1-shot"]["boxed_accuracy"][0],
+                "min_vs_format_only": 100 * min(vs_format),
+                "seconds": time.time() - start,
+                "conclusion": result["conclusion"],
+            }
+        )
         print(json.dumps(rows[-1]), flush=True)
     Path(args.out).mkdir(parents=True, exist_ok=True)
     (Path(args.out) / "across_bases.json").write_text(json.dumps(rows, indent=2))
 
-    print(f"\n{args.bases} base seeds x {args.seeds} RL seeds (held-out pass@1 at T=1, points; means over RL seeds)")
-    print("base  SFT steps  dev acc  base pass@1  1-shot gain (format + accuracy)  acc. if boxed  min vs format-only")
+    print(
+        f"\n{args.bases} base seeds x {args.seeds} RL seeds (held-out pass@1 at T=1, points; means over RL "
+        f"seeds)"
+    )
+    print(
+        "base  SFT steps  dev acc  base pass@1  1-shot gain (format + accuracy)  acc. if boxed  min vs "
+        "format-only"
+    )
     for r in rows:
-        print(f"{r['base_seed']:4}  {r['sft_steps']:9}  {r['dev_accuracy']:7.3f}  {r['base_pass1']:11.3f}  "
-              f"{r['gain']:+6.1f} ± {r['gain_spread']:.1f} ({r['from_format']:+.1f} {r['from_skill']:+.1f})"
-              f"         {r['base_boxed_accuracy']:.2f} → {r['boxed_accuracy_after']:.2f}    {r['min_vs_format_only']:+.1f}")
-    values = {k: [r[k] for r in rows] for k in ("base_pass1", "gain", "min_gain", "from_skill", "min_vs_format_only")}
+        print(
+            f"{r['base_seed']:4}  {r['sft_steps']:9}  {r['dev_accuracy']:7.3f}  {r['base_pass1']:11.3f}  "
+            f"{r['gain']:+6.1f} ± {r['gain_spread']:.1f} ({r['from_format']:+.1f} {r['from_skill']:+.1f})"
+            f"         {r['base_boxed_accuracy']:.2f} → {r['boxed_accuracy_after']:.2f}    "
+            f"{r['min_vs_format_only']:+.1f}"
+        )
+    values = {
+        k: [r[k] for r in rows]
+        for k in ("base_pass1", "gain", "min_gain", "from_skill", "min_vs_format_only")
+    }
     for name, vals in values.items():
         print(f"{name:20} min {min(vals):+.3f}  max {max(vals):+.3f}  mean {sum(vals) / len(vals):+.3f}")
-    print("held on every base:",
-          f"1-shot gain >= +10 points in every RL seed: {all(r['min_gain'] >= 10 for r in rows)};",
-          f"accuracy among boxed up: {all(r['boxed_accuracy_after'] > r['base_boxed_accuracy'] for r in rows)};",
-          f"1-shot above format-only in every RL seed: {all(r['min_vs_format_only'] > 0 for r in rows)}")
+    print(
+        "held on every base:",
+        f"1-shot gain >= +10 points in every RL seed: {all(r['min_gain'] >= 10 for r in rows)};",
+        "accuracy among boxed up:",
+        f"{all(r['boxed_accuracy_after'] > r['base_boxed_accuracy'] for r in rows)};",
+        f"1-shot above format-only in every RL seed: {all(r['min_vs_format_only'] > 0 for r in rows)}",
+    )
 
 
 if __name__ == "__main__":

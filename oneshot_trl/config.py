@@ -1,5 +1,6 @@
 """Configuration: ``RunConfig`` (what to train on) and the trainer's config (``OneShotGRPOConfig`` or
-``OneShotPPOConfig``, each beside its trainer in ``trainers/``), resolved from a shipped recipe, a user YAML and
+``OneShotPPOConfig``, each beside its trainer in ``trainers/``), resolved from a shipped recipe, a user YAML
+and
 explicit flags, in that order of precedence (as TRL's ``TrlParser``): every trainer config field is reachable.
 """
 
@@ -30,68 +31,118 @@ ALGOS = tuple(DEFAULT_RECIPES)
 
 @dataclass
 class RunConfig(ModelConfig):
-    """What to train on, and how to load and save it: TRL's ``ModelConfig`` (the model, its dtype, LoRA through
+    """What to train on, and how to load and save it: TRL's ``ModelConfig`` (the model, its dtype, LoRA
+    through
     ``use_peft`` and ``lora_*``, as in TRL's and open-r1's scripts) plus what 1-shot RLVR adds."""
 
     # ModelConfig's fields that oneshot reads differently: the model also answers to --model; dtype "auto"
-    # follows --bf16 (TRL's "auto" takes the checkpoint's); LoRA covers every linear layer unless told otherwise.
+    # follows --bf16 (TRL's "auto" takes the checkpoint's); LoRA covers every linear layer unless told
+    # otherwise.
     model_name_or_path: str = field(
-        default="Qwen/Qwen2.5-Math-1.5B", metadata={"help": "Hub id or local path of the policy.", "aliases": ["--model"]}
+        default="Qwen/Qwen2.5-Math-1.5B",
+        metadata={"help": "Hub id or local path of the policy.", "aliases": ["--model"]},
     )
     dtype: str = field(
         default="auto",
-        metadata={"help": "Dtype to save the trained model in (training keeps float32 master weights): auto "
-                  "(bfloat16 when --bf16, else float32), bfloat16, float16 or float32. Saved configs carry it."},
-    )  # fmt: skip
+        metadata={
+            "help": "Dtype to save the trained model in (training keeps float32 master weights): auto "
+            "(bfloat16 when --bf16, else float32), bfloat16, float16 or float32. Saved configs carry it."
+        },
+    )
     lora_target_modules: Optional[list[str]] = field(
         default_factory=lambda: ["all-linear"],
         metadata={"help": "Module names LoRA adapts (with --use_peft), or all-linear."},
     )
 
-    algo: str = field(default="grpo", metadata={"help": "grpo (the paper's main runs) or ppo (learned critic, Tab. 4)."})
+    algo: str = field(
+        default="grpo", metadata={"help": "grpo (the paper's main runs) or ppo (learned critic, Tab. 4)."}
+    )
     example_id: Optional[str] = field(
         default=None,
-        metadata={"help": "pi1, π1, a row index, or a comma list (few-shot mix). Unset: train on the whole dataset."},
+        metadata={
+            "help": "pi1, π1, a row index, or a comma list (few-shot mix). Unset: train on the whole dataset."
+        },
     )
     dataset: Optional[str] = field(
-        default=None, metadata={"help": "Hub id, URL or local .jsonl/.json/.parquet. Default: the paper's DSR-sub."}
+        default=None,
+        metadata={"help": "Hub id, URL or local .jsonl/.json/.parquet. Default: the paper's DSR-sub."},
     )
     problem_key: str = field(default="problem", metadata={"help": "Column holding the problem text."})
     answer_key: str = field(default="answer", metadata={"help": "Column holding the gold answer."})
     split: str = field(default="train", metadata={"help": "Split of a Hub dataset."})
     prompt: str = field(
         default="train",
-        metadata={"help": "Prompt template: train (the paper's: the problem, then its step-by-step and boxed-answer "
-                  "instruction), bare (the problem alone) or qwen25-math-cot. In-training validation uses it too."},
-    )  # fmt: skip
+        metadata={
+            "help": "Prompt template: train (the paper's: the problem, then its step-by-step and "
+            "boxed-answer "
+            "instruction), bare (the problem alone) or qwen25-math-cot. In-training validation uses it too."
+        },
+    )
     prompts_per_step: int = field(
         default=128,
-        metadata={"help": "Prompts per optimizer step, each its own group of num_generations completions. In 1-shot "
-                  "these are copies of the example (the paper: 128)."},
-    )  # fmt: skip
+        metadata={
+            "help": "Prompts per optimizer step, each its own group of num_generations completions. In "
+            "1-shot "
+            "these are copies of the example (the paper: 128)."
+        },
+    )
     max_prompt_length: int = field(
-        default=1024, metadata={"help": "Examples whose prompt has more tokens are refused (1-shot) or dropped (full set)."}
+        default=1024,
+        metadata={
+            "help": "Examples whose prompt has more tokens are refused (1-shot) or dropped (full set)."
+        },
     )
     reward: str = field(
         default="math",
-        metadata={"help": "math: 0/1 verifiable reward; format: 1 when a boxed answer parses (the paper's format "
-                  "baseline); none: no reward signal (entropy-only training). Accuracy is logged in every case."},
-    )  # fmt: skip
-    merge_lora: bool = field(default=False, metadata={"help": "With --use_peft: after training, also save the merged model "
-                             "to <output>/merged."})
-    eval_every: int = field(default=0, metadata={"help": "Validate every N steps with the evaluator (0: never)."})
-    eval_benchmarks: str = field(default="math500", metadata={"help": "Benchmarks for in-training validation."})
-    eval_limit: Optional[int] = field(default=None, metadata={"help": "First N problems of each validation benchmark."})
-    eval_data_dir: Optional[str] = field(default=None, metadata={"help": "Folder of eval_<benchmark>.jsonl (offline)."})
+        metadata={
+            "help": "math: 0/1 verifiable reward; format: 1 when a boxed answer parses (the paper's format "
+            "baseline); none: no reward signal (entropy-only training). Accuracy is logged in every case."
+        },
+    )
+    merge_lora: bool = field(
+        default=False,
+        metadata={"help": "With --use_peft: after training, also save the merged model to <output>/merged."},
+    )
+    eval_every: int = field(
+        default=0, metadata={"help": "Validate every N steps with the evaluator (0: never)."}
+    )
+    eval_benchmarks: str = field(
+        default="math500", metadata={"help": "Benchmarks for in-training validation."}
+    )
+    eval_limit: Optional[int] = field(
+        default=None, metadata={"help": "First N problems of each validation benchmark."}
+    )
+    eval_data_dir: Optional[str] = field(
+        default=None, metadata={"help": "Folder of eval_<benchmark>.jsonl (offline)."}
+    )
     eval_max_tokens: int = field(default=3072, metadata={"help": "New tokens per validation completion."})
-    eval_samples: int = field(default=1, metadata={"help": "Samples per validation problem: 1 is greedy (the paper's "
-                                                            "validation); more are drawn at temperature 1 (sampled accuracy)."})
-    eval_prompt: Optional[str] = field(default=None, metadata={"help": "Prompt template of validation problems "
-                                       "(default: the training prompt); the authors validate on the raw problem: bare."})
-    eval_before_train: bool = field(default=True, metadata={"help": "With --eval_every, also validate before the first "
-                                    "step, logged as step 0 (verl's val_before_train; skipped on --resume)."})
-    resume: bool = field(default=False, metadata={"help": "Continue the run in --output-dir from its latest checkpoint."})
-    overwrite: bool = field(default=False, metadata={"help": "Replace a different run found in --output-dir."})
+    eval_samples: int = field(
+        default=1,
+        metadata={
+            "help": "Samples per validation problem: 1 is greedy (the paper's "
+            "validation); more are drawn at temperature 1 (sampled accuracy)."
+        },
+    )
+    eval_prompt: Optional[str] = field(
+        default=None,
+        metadata={
+            "help": "Prompt template of validation problems "
+            "(default: the training prompt); the authors validate on the raw problem: bare."
+        },
+    )
+    eval_before_train: bool = field(
+        default=True,
+        metadata={
+            "help": "With --eval_every, also validate before the first "
+            "step, logged as step 0 (verl's val_before_train; skipped on --resume)."
+        },
+    )
+    resume: bool = field(
+        default=False, metadata={"help": "Continue the run in --output-dir from its latest checkpoint."}
+    )
+    overwrite: bool = field(
+        default=False, metadata={"help": "Replace a different run found in --output-dir."}
+    )
 
     @property
     def model(self) -> str:
@@ -99,8 +150,11 @@ class RunConfig(ModelConfig):
 
 
 def recipe_names() -> list[str]:
-    return sorted(p.name[: -len(".yaml")] for p in resources.files("oneshot_trl").joinpath(RECIPE_DIR).iterdir()
-                  if p.name.endswith(".yaml"))  # fmt: skip
+    return sorted(
+        p.name[: -len(".yaml")]
+        for p in resources.files("oneshot_trl").joinpath(RECIPE_DIR).iterdir()
+        if p.name.endswith(".yaml")
+    )
 
 
 def read_yaml(path: str | Path, what: str) -> dict[str, Any]:
@@ -120,13 +174,16 @@ def read_yaml(path: str | Path, what: str) -> dict[str, Any]:
 
 def load_recipe(name: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
     """A shipped recipe by name (``paper-qwen2.5-math-1.5b``), or a YAML path. ``extends: OTHER`` starts from
-    another recipe and changes only the keys it names (a model's recipe from the 1.5B one, a full-set twin)."""
+    another recipe and changes only the keys it names (a model's recipe from the 1.5B one, a full-set
+    twin)."""
     if name in _seen:
         raise OneShotError(f"recipe {name!r} extends itself ({' -> '.join([*_seen, name])})")
     if name.endswith((".yaml", ".yml")):
         data = read_yaml(name, "recipe file")
     elif name not in recipe_names():
-        raise OneShotError(f"unknown recipe {name!r}; shipped recipes: {', '.join(recipe_names())} (or a .yaml path)")
+        raise OneShotError(
+            f"unknown recipe {name!r}; shipped recipes: {', '.join(recipe_names())} (or a .yaml path)"
+        )
     else:
         with resources.as_file(resources.files("oneshot_trl").joinpath(RECIPE_DIR, f"{name}.yaml")) as path:
             data = read_yaml(path, "recipe")
@@ -148,7 +205,9 @@ def trainer_config_class(algo: str):
 def _canonical(values: dict[str, Any]) -> dict[str, Any]:
     """Keys given by a field's alias (``model``) under the field's name (``model_name_or_path``), so that each
     layer of the configuration overrides the one below whichever name it used."""
-    aliases = {alias.lstrip("-"): f.name for f in fields(RunConfig) for alias in f.metadata.get("aliases", [])}
+    aliases = {
+        alias.lstrip("-"): f.name for f in fields(RunConfig) for alias in f.metadata.get("aliases", [])
+    }
     return {aliases.get(key, key): value for key, value in values.items()}
 
 
@@ -223,7 +282,8 @@ def resolve(
     overrides: dict[str, Any] | None = None,
     extra_args: list[str] | None = None,
 ):
-    """Merge recipe < YAML file < overrides (< extra ``--field value`` args) into ``(RunConfig, trainer config)``.
+    """Merge recipe < YAML file < overrides (< extra ``--field value`` args) into ``(RunConfig, trainer
+    config)``.
 
     The algorithm (``algo``: grpo or ppo) picks the trainer config class and the default recipe.
     """
@@ -237,7 +297,9 @@ def resolve(
         from .trainers.ppo import ppo_available, ppo_hint
 
         if not ppo_available():  # the run's own options are still checked first, then the TRL to install
-            _run_options_only({**(base or _canonical(load_recipe(DEFAULT_RECIPES["ppo"]))), **user, **explicit}, extra_args)
+            _run_options_only(
+                {**(base or _canonical(load_recipe(DEFAULT_RECIPES["ppo"]))), **user, **explicit}, extra_args
+            )
             raise OneShotError(ppo_hint())
     config_cls = trainer_config_class(algo)
     values: dict[str, Any] = {}
@@ -253,7 +315,8 @@ def resolve(
     values["algo"] = algo
     values.setdefault("output_dir", "runs/oneshot")
     if os.environ.get("DS_ACCELERATOR") == "cpu" and world_size > 1:
-        # DeepSpeed on CPU: accelerate picks no process-group backend without a GPU and then counts one process.
+        # DeepSpeed on CPU: accelerate picks no process-group backend without a GPU and then counts one
+        # process.
         # Only when launched distributed: a single process has no process group to give a backend to.
         values.setdefault("ddp_backend", "gloo")
     extra_args, command_line_nulls = _split_nulls(list(extra_args or []))
@@ -280,7 +343,10 @@ def resolve(
             message += " (no GPU here: pass --bf16 false --use_cpu true, or --recipe tiny-cpu)"
         raise OneShotError(f"invalid configuration: {message}") from None
     if rest:
-        raise OneShotError(f"unknown option(s) {' '.join(rest)}; options are RunConfig and {config_cls.__mro__[1].__name__} field names")
+        raise OneShotError(
+            f"unknown option(s) {' '.join(rest)}; options are RunConfig and "
+            f"{config_cls.__mro__[1].__name__} field names"
+        )
     _apply_nulls(nulls, run, args)
     check_run_options(run)
     if getattr(args, "use_vllm", False):
@@ -293,14 +359,19 @@ def check_run_options(run: RunConfig) -> None:
     if run.reward not in REWARDS:
         raise OneShotError(f"unknown --reward {run.reward!r}; choose one of {', '.join(REWARDS)}")
     if run.algo == "ppo" and run.use_peft:
-        raise OneShotError("--use-peft is supported with --algo grpo only (TRL's PPO adapters share no value head)")
+        raise OneShotError(
+            "--use-peft is supported with --algo grpo only (TRL's PPO adapters share no value head)"
+        )
     if run.load_in_4bit or run.load_in_8bit:
-        raise OneShotError("--load_in_4bit/--load_in_8bit are not supported: oneshot trains float32 master weights "
-                           "(a 1e-6 learning rate vanishes in lower precision); use --use_peft without quantization")
+        raise OneShotError(
+            "--load_in_4bit/--load_in_8bit are not supported: oneshot trains float32 master weights "
+            "(a 1e-6 learning rate vanishes in lower precision); use --use_peft without quantization"
+        )
 
 
 def _run_options_only(values: dict[str, Any], extra_args: list[str] | None) -> None:
-    """Parse and check the RunConfig part of a configuration alone (its trainer config cannot be built here)."""
+    """Parse and check the RunConfig part of a configuration alone (its trainer config cannot be built
+    here)."""
     names = {f.name for f in fields(RunConfig) if f.init}
     known = {k: v for k, v in values.items() if k in names and v is not None}
     run, _ = HfArgumentParser((RunConfig,)).parse_args_into_dataclasses(
@@ -314,10 +385,14 @@ def check_vllm() -> None:
     import importlib.util
 
     if importlib.util.find_spec("vllm") is None:
-        raise OneShotError("--use-vllm needs vLLM (GPU only): pip install 'oneshot-trl[vllm]', or drop --use-vllm")
+        raise OneShotError(
+            "--use-vllm needs vLLM (GPU only): pip install 'oneshot-trl[vllm]', or drop --use-vllm"
+        )
 
 
-def gradient_accumulation(prompts_per_step: int, num_generations: int, per_device: int, world_size: int) -> int:
+def gradient_accumulation(
+    prompts_per_step: int, num_generations: int, per_device: int, world_size: int
+) -> int:
     """Accumulation steps so that one optimizer step consumes exactly one generation batch
     (prompts_per_step × num_generations completions), as the authors' scripts do. Refuse what cannot fit."""
     rollouts = prompts_per_step * num_generations

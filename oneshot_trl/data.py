@@ -34,9 +34,13 @@ def _read_jsonl(path: Path) -> list[dict]:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as e:
-                raise OneShotError(f"{path}:{lineno}: malformed JSON ({e.msg}); fix or remove that line") from None
+                raise OneShotError(
+                    f"{path}:{lineno}: malformed JSON ({e.msg}); fix or remove that line"
+                ) from None
             if not isinstance(row, dict):
-                raise OneShotError(f"{path}:{lineno}: expected a JSON object per line, got {type(row).__name__}")
+                raise OneShotError(
+                    f"{path}:{lineno}: expected a JSON object per line, got {type(row).__name__}"
+                )
             rows.append(row)
     return rows
 
@@ -114,7 +118,11 @@ def _from_verl(row: dict) -> dict:
     content = row["prompt"][-1]["content"] if isinstance(row["prompt"], list) else str(row["prompt"])
     problem = content[: -len(TRAIN_SUFFIX)] if content.endswith(TRAIN_SUFFIX) else content
     extra = row.get("extra_info") or {}
-    return {"problem": problem, "answer": str(row["reward_model"]["ground_truth"]), "source_index": extra.get("index")}
+    return {
+        "problem": problem,
+        "answer": str(row["reward_model"]["ground_truth"]),
+        "source_index": extra.get("index"),
+    }
 
 
 def load_problems(
@@ -128,7 +136,8 @@ def load_problems(
     """Load a problem set as a Dataset with columns ``problem``, ``answer`` (str) and ``index`` (row number).
 
     ``source`` is a local ``.jsonl``/``.json``/``.parquet`` file, an ``http(s)`` URL of such a file, or a
-    Hub dataset id (``split`` picks the split, ``config`` the subset). Other columns are kept. Default: the paper's DSR-sub.
+    Hub dataset id (``split`` picks the split, ``config`` the subset). Other columns are kept. Default: the
+    paper's DSR-sub.
     """
     source = source or DEFAULT_DATASET
     local = Path(source).expanduser()
@@ -145,13 +154,18 @@ def load_problems(
     missing = [k for k in (problem_key, answer_key) if k not in ds.column_names]
     if missing:
         raise OneShotError(
-            f"dataset {source} has no column {' or '.join(map(repr, missing))} (columns: {', '.join(ds.column_names)}); "
+            f"dataset {source} has no column {' or '.join(map(repr, missing))} (columns: "
+            f"{', '.join(ds.column_names)}); "
             f"name them with --problem-key / --answer-key"
         )
     if problem_key != "problem":
-        ds = ds.remove_columns([c for c in ["problem"] if c in ds.column_names]).rename_column(problem_key, "problem")
+        ds = ds.remove_columns([c for c in ["problem"] if c in ds.column_names]).rename_column(
+            problem_key, "problem"
+        )
     if answer_key != "answer":
-        ds = ds.remove_columns([c for c in ["answer"] if c in ds.column_names]).rename_column(answer_key, "answer")
+        ds = ds.remove_columns([c for c in ["answer"] if c in ds.column_names]).rename_column(
+            answer_key, "answer"
+        )
     # Answers are graded as strings: a float column (AMC's 27.0) becomes "27.0", which the grader handles.
     # OlympiadBench on the Hub keeps each answer in a one-item list; the harness reads its first item.
     ds = ds.map(lambda row, i: {"answer": _answer_text(row["answer"]), "index": i}, with_indices=True)
@@ -190,12 +204,18 @@ def build_training_set(
     chosen = []
     for ref in examples:
         if ref.index >= len(problems):
-            raise OneShotError(f"example {ref.label} is row {ref.index}, but the dataset has {len(problems)} rows")
+            raise OneShotError(
+                f"example {ref.label} is row {ref.index}, but the dataset has {len(problems)} rows"
+            )
         row = problems[ref.index]
         chosen.append(
-            {"prompt": prompt_for(tokenizer, row["problem"], template), "answer": row["answer"], "index": ref.index,
-             "example_id": ref.label}
-        )  # fmt: skip
+            {
+                "prompt": prompt_for(tokenizer, row["problem"], template),
+                "answer": row["answer"],
+                "index": ref.index,
+                "example_id": ref.label,
+            }
+        )
     rows = [chosen[i % len(chosen)] for i in range(copies)]
     return Dataset.from_list(rows)
 
@@ -203,6 +223,9 @@ def build_training_set(
 def build_full_set(problems: Dataset, *, tokenizer: Any | None = None, template: str = "train") -> Dataset:
     """Every problem once (the full-set baseline and the run that records histories)."""
     return problems.map(
-        lambda row: {"prompt": prompt_for(tokenizer, row["problem"], template), "example_id": f"idx{row['index']}"},
+        lambda row: {
+            "prompt": prompt_for(tokenizer, row["problem"], template),
+            "example_id": f"idx{row['index']}",
+        },
         remove_columns=[c for c in problems.column_names if c not in ("answer", "index")],
     )

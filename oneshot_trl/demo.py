@@ -44,20 +44,37 @@ DEMO_FILE = "demo.json"
 class DemoConfig:
     """The demo's settings (the GRPO runs' own hyper-parameters live in the ``testbed-cpu`` recipe)."""
 
-    output_dir: str = field(default="runs/demo", metadata={"help": "Where runs, demo.json and plots go; a rerun replaces them."})
+    output_dir: str = field(
+        default="runs/demo", metadata={"help": "Where runs, demo.json and plots go; a rerun replaces them."}
+    )
     cache: str = field(default=str(CACHE), metadata={"help": "Cache of testbed base models."})
     seeds: int = field(default=2, metadata={"help": "Seeds per arm (mean ± half-range is reported)."})
     workers: int = field(default=2, metadata={"help": "Worker processes (one torch thread each)."})
     steps: int = field(default=60, metadata={"help": "GRPO steps of every arm (the same budget for each)."})
-    history_epochs: int = field(default=4, metadata={"help": "Epochs of the full-set run that records histories."})
-    history_prompts_per_step: int = field(default=16, metadata={"help": "Prompts per step of the history run."})
+    history_epochs: int = field(
+        default=4, metadata={"help": "Epochs of the full-set run that records histories."}
+    )
+    history_prompts_per_step: int = field(
+        default=16, metadata={"help": "Prompts per step of the history run."}
+    )
     eval_problems: int = field(default=64, metadata={"help": "Held-out problems in the final evaluation."})
-    eval_samples: int = field(default=32, metadata={"help": "Samples per problem at temperature 1 (pass@k up to it)."})
+    eval_samples: int = field(
+        default=32, metadata={"help": "Samples per problem at temperature 1 (pass@k up to it)."}
+    )
     eval_every: int = field(default=20, metadata={"help": "Held-out check every N training steps."})
-    eval_every_problems: int = field(default=40, metadata={"help": "Held-out problems in each in-training check."})
-    eval_every_samples: int = field(default=8, metadata={"help": "Samples per problem (T=1) in each in-training check: "
-                                                                 "the base's greedy answers are mostly right already."})
-    testbed: TestbedRecipe = field(default_factory=TestbedRecipe, metadata={"help": "The base model's recipe."})
+    eval_every_problems: int = field(
+        default=40, metadata={"help": "Held-out problems in each in-training check."}
+    )
+    eval_every_samples: int = field(
+        default=8,
+        metadata={
+            "help": "Samples per problem (T=1) in each in-training check: "
+            "the base's greedy answers are mostly right already."
+        },
+    )
+    testbed: TestbedRecipe = field(
+        default_factory=TestbedRecipe, metadata={"help": "The base model's recipe."}
+    )
 
     def ks(self) -> list[int]:
         """pass@k for k = 1, 2, 4, ... up to the samples per problem (as ``oneshot eval --k 1..N``)."""
@@ -104,12 +121,27 @@ def _evaluate(model_path: str, data_dir: str, config: DemoConfig, out: str) -> d
     from .evaluation.evaluator import load_model
 
     shutil.rmtree(out, ignore_errors=True)  # a model trained anew must not resume an older model's samples
-    model, tokenizer = load_model(model_path, dtype="float32")  # the testbed is measured in the dtype it trains in
+    model, tokenizer = load_model(
+        model_path, dtype="float32"
+    )  # the testbed is measured in the dtype it trains in
     specs = parse_benchmarks(HELDOUT, data_dir)
-    common = {"max_tokens": _max_tokens(), "prompt": PROMPT, "limit": config.eval_problems, "data_dir": data_dir, "batch_size": 256}
-    greedy = evaluate(model, tokenizer, specs, EvalConfig(n=1, temperature=0.0, ks=[1], **common), Path(out) / "greedy")
-    sampled = evaluate(model, tokenizer, specs, EvalConfig(n=config.eval_samples, temperature=1.0, ks=config.ks(), **common),
-                       Path(out) / "sampled")["benchmarks"][HELDOUT]  # fmt: skip
+    common = {
+        "max_tokens": _max_tokens(),
+        "prompt": PROMPT,
+        "limit": config.eval_problems,
+        "data_dir": data_dir,
+        "batch_size": 256,
+    }
+    greedy = evaluate(
+        model, tokenizer, specs, EvalConfig(n=1, temperature=0.0, ks=[1], **common), Path(out) / "greedy"
+    )
+    sampled = evaluate(
+        model,
+        tokenizer,
+        specs,
+        EvalConfig(n=config.eval_samples, temperature=1.0, ks=config.ks(), **common),
+        Path(out) / "sampled",
+    )["benchmarks"][HELDOUT]
     return {
         "greedy": greedy["benchmarks"][HELDOUT]["accuracy"],
         "pass@1": sampled["accuracy"],
@@ -137,8 +169,15 @@ def _train_and_evaluate(job: dict) -> dict:
     run_dir = _train(job["overrides"])
     trained = time.time()
     result = _evaluate(run_dir, job["data_dir"], job["config"], str(Path(run_dir) / "eval"))
-    return {"arm": job["arm"], "seed": job["seed"], "run_dir": run_dir, "eval": result, "metrics": _metrics(run_dir),
-            "train_seconds": trained - start, "eval_seconds": time.time() - trained}  # fmt: skip
+    return {
+        "arm": job["arm"],
+        "seed": job["seed"],
+        "run_dir": run_dir,
+        "eval": result,
+        "metrics": _metrics(run_dir),
+        "train_seconds": trained - start,
+        "eval_seconds": time.time() - trained,
+    }
 
 
 def _evaluate_base(base: str, config: DemoConfig, out: str) -> dict:
@@ -150,8 +189,11 @@ def _evaluate_base(base: str, config: DemoConfig, out: str) -> dict:
     sampled = [json.loads(line) for line in (Path(out) / "sampled" / SAMPLES_FILE).open()]
     ids = {r["id"] for r in sampled if int(r["id"]) < config.eval_every_problems}
     first = [r for r in sampled if r["id"] in ids]
-    return {"eval": result, "eval_seconds": time.time() - start,
-            "checks_step0": sum(r["correct"] for r in first) / len(first)}
+    return {
+        "eval": result,
+        "eval_seconds": time.time() - start,
+        "checks_step0": sum(r["correct"] for r in first) / len(first),
+    }
 
 
 def _history_run(overrides: dict[str, Any]) -> dict:
@@ -159,7 +201,9 @@ def _history_run(overrides: dict[str, Any]) -> dict:
 
     start = time.time()
     # The whole step's completions in one micro-batch (the recipe's batch holds 2 prompts' worth).
-    overrides["per_device_train_batch_size"] = overrides["prompts_per_step"] * int(load_recipe(RECIPE)["num_generations"])
+    overrides["per_device_train_batch_size"] = overrides["prompts_per_step"] * int(
+        load_recipe(RECIPE)["num_generations"]
+    )
     run_dir = _train(overrides)
     return {"run_dir": run_dir, "seconds": time.time() - start}
 
@@ -167,18 +211,33 @@ def _history_run(overrides: dict[str, Any]) -> dict:
 # ---------------------------------------------------------------- orchestration
 
 
-def _run_overrides(config: DemoConfig, base: str, out: Path, seed: int, arm: str, example: int | None) -> dict:
-    overrides = {"model": base, "dataset": str(Path(base) / "rl.jsonl"), "output_dir": str(out), "overwrite": True,
-                 "seed": seed, "max_steps": config.steps, "eval_every": config.eval_every,
-                 "eval_benchmarks": HELDOUT, "eval_data_dir": base, "eval_limit": config.eval_every_problems,
-                 "eval_max_tokens": _max_tokens(), "eval_samples": config.eval_every_samples,
-                 "eval_before_train": False, **ARM_SETTINGS[arm]}  # fmt: skip  (step 0: the base's evaluation, once)
+def _run_overrides(
+    config: DemoConfig, base: str, out: Path, seed: int, arm: str, example: int | None
+) -> dict:
+    overrides = {
+        "model": base,
+        "dataset": str(Path(base) / "rl.jsonl"),
+        "output_dir": str(out),
+        "overwrite": True,
+        "seed": seed,
+        "max_steps": config.steps,
+        "eval_every": config.eval_every,
+        "eval_benchmarks": HELDOUT,
+        "eval_data_dir": base,
+        "eval_limit": config.eval_every_problems,
+        "eval_max_tokens": _max_tokens(),
+        "eval_samples": config.eval_every_samples,
+        "eval_before_train": False,
+        **ARM_SETTINGS[arm],
+    }  # step 0: the base's evaluation, once
     if arm != "full-set":
         overrides["example_id"] = str(example)
     return overrides
 
 
-def run_demo(config: DemoConfig | None = None, on_stage: Callable[[str, str], None] = lambda stage, msg: None) -> dict:
+def run_demo(
+    config: DemoConfig | None = None, on_stage: Callable[[str, str], None] = lambda stage, msg: None
+) -> dict:
     """Run every stage and return the results (also written to ``<output_dir>/demo.json``, with plots).
     ``on_stage(stage, message)`` is called as each stage starts and as each run finishes."""
     config = config or DemoConfig()
@@ -188,8 +247,9 @@ def run_demo(config: DemoConfig | None = None, on_stage: Callable[[str, str], No
     out.mkdir(parents=True, exist_ok=True)
     times: dict[str, float] = {}
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    pool = ProcessPoolExecutor(max_workers=max(1, config.workers), mp_context=get_context("spawn"),
-                               initializer=_init_worker)  # fmt: skip
+    pool = ProcessPoolExecutor(
+        max_workers=max(1, config.workers), mp_context=get_context("spawn"), initializer=_init_worker
+    )
     with pool:
         start = time.time()
         on_stage("base", "building or reusing the testbed base model")
@@ -197,13 +257,24 @@ def run_demo(config: DemoConfig | None = None, on_stage: Callable[[str, str], No
         times["base"] = time.time() - start
 
         start = time.time()
-        on_stage("history", f"full-set GRPO for {config.history_epochs} epochs, recording histories; evaluating the base")
+        on_stage(
+            "history",
+            f"full-set GRPO for {config.history_epochs} epochs, recording histories; evaluating the base",
+        )
         n_rl = config.testbed.rl_examples
         steps = config.history_epochs * n_rl // config.history_prompts_per_step
-        history_job = pool.submit(_history_run, {
-            "model": base, "dataset": str(Path(base) / "rl.jsonl"), "output_dir": str(out / "history"), "overwrite": True,
-            "seed": 0, "max_steps": steps, "prompts_per_step": config.history_prompts_per_step,
-        })  # fmt: skip
+        history_job = pool.submit(
+            _history_run,
+            {
+                "model": base,
+                "dataset": str(Path(base) / "rl.jsonl"),
+                "output_dir": str(out / "history"),
+                "overwrite": True,
+                "seed": 0,
+                "max_steps": steps,
+                "prompts_per_step": config.history_prompts_per_step,
+            },
+        )
         base_job = pool.submit(_evaluate_base, base, config, str(out / "base-eval"))
         history = history_job.result()
         times["history"] = time.time() - start
@@ -215,11 +286,26 @@ def run_demo(config: DemoConfig | None = None, on_stage: Callable[[str, str], No
         on_stage("select", f"π1 = RL row {pi1.index} (accuracy std {pi1.std:.3f} over {pi1.count} epochs)")
 
         start = time.time()
-        on_stage("runs", f"{len(ARMS)} arms × {config.seeds} seeds, {config.steps} steps each, then held-out evaluation")
-        jobs = [pool.submit(_train_and_evaluate, {
-                    "arm": arm, "seed": seed, "data_dir": base, "config": config,
-                    "overrides": _run_overrides(config, base, out / f"seed{seed}" / arm, seed, arm, pi1.index)})
-                for seed in range(config.seeds) for arm in ARMS]  # fmt: skip
+        on_stage(
+            "runs",
+            f"{len(ARMS)} arms × {config.seeds} seeds, {config.steps} steps each, then held-out evaluation",
+        )
+        jobs = [
+            pool.submit(
+                _train_and_evaluate,
+                {
+                    "arm": arm,
+                    "seed": seed,
+                    "data_dir": base,
+                    "config": config,
+                    "overrides": _run_overrides(
+                        config, base, out / f"seed{seed}" / arm, seed, arm, pi1.index
+                    ),
+                },
+            )
+            for seed in range(config.seeds)
+            for arm in ARMS
+        ]
         base_eval = base_job.result()
         runs = []
         for job in jobs:
@@ -231,16 +317,24 @@ def run_demo(config: DemoConfig | None = None, on_stage: Callable[[str, str], No
     problems = [json.loads(line) for line in (Path(base) / "rl.jsonl").open()]
     build_info = json.loads((Path(base) / RECIPE_FILE).read_text())
     result = {
-        "config": asdict(config), "base_model": base,
+        "config": asdict(config),
+        "base_model": base,
         # Where the base landed: its SFT steps and dev criterion, next to its held-out scores ("base").
         "base_build": {k: build_info[k] for k in ("key", "sft_steps", "dev_history", "build_seconds")},
-        "pi1": {"index": pi1.index, "std": pi1.std, "mean": pi1.mean,
-        "history": trajectories(Path(history["run_dir"]) / "history.jsonl", {pi1.index})[pi1.index],
-        "problem": problems[pi1.index]["problem"], "answer": problems[pi1.index]["answer"]},
+        "pi1": {
+            "index": pi1.index,
+            "std": pi1.std,
+            "mean": pi1.mean,
+            "history": trajectories(Path(history["run_dir"]) / "history.jsonl", {pi1.index})[pi1.index],
+            "problem": problems[pi1.index]["problem"],
+            "answer": problems[pi1.index]["answer"],
+        },
         "top5": [{"index": r.stats.index, "std": r.stats.std} for r in ranked[:5]],
-        "base": base_eval["eval"], "base_checks": base_eval["checks_step0"], "runs": runs,
+        "base": base_eval["eval"],
+        "base_checks": base_eval["checks_step0"],
+        "runs": runs,
         "history_seconds": history["seconds"],
-    }  # fmt: skip
+    }
     result["table"] = table(result)
     result["conclusion"] = conclusion(result)
     result["plots"] = [str(p) for p in plot(result, out)]
@@ -272,8 +366,10 @@ def table(result: dict) -> dict[str, dict[str, list[float]]]:
 def gains(result: dict, metric: str = "pass@1") -> dict[str, tuple[float, float]]:
     """Per arm: mean and half-range over seeds of (arm − base) in ``metric``, in points."""
     base = result["base"][metric]
-    return {arm: mean_spread([100 * (r["eval"][metric] - base) for r in result["runs"] if r["arm"] == arm])
-            for arm in ARMS}  # fmt: skip
+    return {
+        arm: mean_spread([100 * (r["eval"][metric] - base) for r in result["runs"] if r["arm"] == arm])
+        for arm in ARMS
+    }
 
 
 def decompose(result: dict, arm: str) -> tuple[float, float]:
@@ -281,8 +377,10 @@ def decompose(result: dict, arm: str) -> tuple[float, float]:
     answering correctly more often when it does, averaged over seeds. Pass@1 over all samples is exactly
     boxed rate × accuracy among boxed answers, so the two parts sum to the gain."""
     b0, a0 = result["base"]["boxed_rate"], result["base"]["boxed_accuracy"]
-    parts = [(100 * (e["boxed_rate"] - b0) * a0, 100 * e["boxed_rate"] * (e["boxed_accuracy"] - a0))
-             for e in (r["eval"] for r in result["runs"] if r["arm"] == arm)]  # fmt: skip
+    parts = [
+        (100 * (e["boxed_rate"] - b0) * a0, 100 * e["boxed_rate"] * (e["boxed_accuracy"] - a0))
+        for e in (r["eval"] for r in result["runs"] if r["arm"] == arm)
+    ]
     return sum(p[0] for p in parts) / len(parts), sum(p[1] for p in parts) / len(parts)
 
 
@@ -294,11 +392,19 @@ def conclusion(result: dict) -> str:
     t = result["table"]
     from_format, from_skill = decompose(result, "1-shot")
     boxed = f"boxed rate {t['base']['boxed_rate'][0]:.2f} → {t['1-shot']['boxed_rate'][0]:.2f}"
-    among = f"accuracy among boxed answers {t['base']['boxed_accuracy'][0]:.2f} → {t['1-shot']['boxed_accuracy'][0]:.2f}"
-    parts = f"of its {one:+.1f} points of held-out pass@1, {from_format:+.1f} come from the {boxed} and {from_skill:+.1f} from {among}"
-    controls = f"1-shot vs format-only reward {one - fmt:+.1f} points (± {one_s + fmt_s:.1f}); full-set GRPO {full:+.1f} on the same budget"
+    base_among, one_among = t["base"]["boxed_accuracy"][0], t["1-shot"]["boxed_accuracy"][0]
+    among = f"accuracy among boxed answers {base_among:.2f} → {one_among:.2f}"
+    parts = (
+        f"of its {one:+.1f} points of held-out pass@1, {from_format:+.1f} come from the {boxed} "
+        f"and {from_skill:+.1f} from {among}"
+    )
+    controls = (
+        f"1-shot vs format-only reward {one - fmt:+.1f} points (± {one_s + fmt_s:.1f}); "
+        f"full-set GRPO {full:+.1f} on the same budget"
+    )
     if one - one_s <= 0:
-        return f"1-shot did not raise held-out pass@1 ({one:+.1f} ± {one_s:.1f} points; {boxed}, {among}); {controls}."
+        spread = f"{one:+.1f} ± {one_s:.1f} points"
+        return f"1-shot did not raise held-out pass@1 ({spread}; {boxed}, {among}); {controls}."
     if from_skill <= max(one_s, 1.0):
         return f"The gain is format: {parts}; {controls}."
     if from_format >= from_skill:
@@ -307,7 +413,8 @@ def conclusion(result: dict) -> str:
 
 
 def plot(result: dict, out: Path) -> list[Path]:
-    """``curves.png`` (held-out sampled accuracy and training-example accuracy vs step) and ``pass_at_k.png``."""
+    """``curves.png`` (held-out sampled accuracy and training-example accuracy vs step) and
+    ``pass_at_k.png``."""
     from .evaluation.report import _pyplot
 
     plt = _pyplot()  # the non-interactive backend, as every plot of the package
@@ -321,12 +428,25 @@ def plot(result: dict, out: Path) -> list[Path]:
             points = [(0, result["base_checks"])] + [(m["step"], m[key]) for m in run["metrics"] if key in m]
             if points:
                 ax1.plot(*zip(*points), color=colors[arm], alpha=0.8, label=label, marker="o", ms=3)
-            train = [(m["step"], m["oneshot/train_accuracy"]) for m in run["metrics"] if "oneshot/train_accuracy" in m]
+            train = [
+                (m["step"], m["oneshot/train_accuracy"])
+                for m in run["metrics"]
+                if "oneshot/train_accuracy" in m
+            ]
             if train and arm != "full-set":
                 ax2.plot(*zip(*train), color=colors[arm], alpha=0.6, label=label, lw=1)
-    ax1.set(title=f"Held-out sampled accuracy (T=1) vs step\n({result['config']['eval_every_problems']} problems × "
-                  f"{result['config']['eval_every_samples']} samples; step 0: the base)", xlabel="step", ylabel="accuracy")
-    ax2.set(title="Accuracy on the training example (π1) vs step", xlabel="step", ylabel="share of the step's completions correct")
+    ax1.set(
+        title=f"Held-out sampled accuracy (T=1) vs step\n({result['config']['eval_every_problems']} "
+        f"problems × "
+        f"{result['config']['eval_every_samples']} samples; step 0: the base)",
+        xlabel="step",
+        ylabel="accuracy",
+    )
+    ax2.set(
+        title="Accuracy on the training example (π1) vs step",
+        xlabel="step",
+        ylabel="share of the step's completions correct",
+    )
     ax1.legend(), ax2.legend()
     fig.tight_layout()
     curves = out / "curves.png"
@@ -337,8 +457,15 @@ def plot(result: dict, out: Path) -> list[Path]:
     ks = [int(m.split("@")[1]) for m in result["base"] if m.startswith("pass@")]
     ax.plot(ks, [result["base"][f"pass@{k}"] for k in ks], color="black", marker="o", label="base")
     for arm in ARMS:
-        ax.plot(ks, [result["table"][arm][f"pass@{k}"][0] for k in ks], color=colors[arm], marker="o", label=arm)
-    ax.set(xscale="log", xlabel="k", ylabel="pass@k (held-out)", title="pass@k: base vs trained (mean over seeds)")
+        ax.plot(
+            ks, [result["table"][arm][f"pass@{k}"][0] for k in ks], color=colors[arm], marker="o", label=arm
+        )
+    ax.set(
+        xscale="log",
+        xlabel="k",
+        ylabel="pass@k (held-out)",
+        title="pass@k: base vs trained (mean over seeds)",
+    )
     ax.set_xticks(ks, [str(k) for k in ks])
     ax.legend()
     fig.tight_layout()

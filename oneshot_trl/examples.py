@@ -14,11 +14,30 @@ from .errors import OneShotError
 
 #: π id → DSR-sub index, for every π id the paper names.
 PI_TO_INDEX: dict[str, int] = {
-    "pi1": 124, "pi2": 267, "pi3": 531, "pi4": 931, "pi5": 212, "pi6": 25, "pi7": 568, "pi8": 131,
-    "pi9": 649, "pi10": 724, "pi11": 875, "pi12": 925, "pi13": 682, "pi14": 100, "pi15": 291,
-    "pi16": 50, "pi17": 870, "pi605": 60, "pi606": 906, "pi1201": 847, "pi1207": 174, "pi1208": 770,
+    "pi1": 124,
+    "pi2": 267,
+    "pi3": 531,
+    "pi4": 931,
+    "pi5": 212,
+    "pi6": 25,
+    "pi7": 568,
+    "pi8": 131,
+    "pi9": 649,
+    "pi10": 724,
+    "pi11": 875,
+    "pi12": 925,
+    "pi13": 682,
+    "pi14": 100,
+    "pi15": 291,
+    "pi16": 50,
+    "pi17": 870,
+    "pi605": 60,
+    "pi606": 906,
+    "pi1201": 847,
+    "pi1207": 174,
+    "pi1208": 770,
     "pi1209": 789,
-}  # fmt: skip
+}
 
 #: The examples the authors ship as training files (128 copies each).
 SHIPPED = ("pi1", "pi2", "pi13", "pi1209")
@@ -42,8 +61,8 @@ def valid_ids() -> str:
 def parse_example_ids(spec: str, dataset_size: int | None = None) -> list[ExampleRef]:
     """Parse ``--example-id``: ``pi1``, ``π1``, a plain row index, or a comma list of them (a few-shot mix).
 
-    >>> parse_example_ids("pi1,π13,7")
-    [ExampleRef(label='pi1', index=124), ExampleRef(label='pi13', index=682), ExampleRef(label='idx7', index=7)]
+    >>> [(ref.label, ref.index) for ref in parse_example_ids("pi1,π13,7")]
+    [('pi1', 124), ('pi13', 682), ('idx7', 7)]
 
     π ids always refer to DSR-sub rows; ``dataset_size`` bounds-checks every index when given.
     """
@@ -69,7 +88,8 @@ def parse_example_ids(spec: str, dataset_size: int | None = None) -> list[Exampl
             raise OneShotError(f"unknown example id {part!r}; valid ids: {valid_ids()} (or a row index)")
         if dataset_size is not None and ref.index >= dataset_size:
             raise OneShotError(
-                f"example {part!r} is row {ref.index}, but the dataset has only {dataset_size} rows (0..{dataset_size - 1})"
+                f"example {part!r} is row {ref.index}, but the dataset has only {dataset_size} rows "
+                f"(0..{dataset_size - 1})"
             )
         refs.append(ref)
     return refs

@@ -16,7 +16,9 @@ from typing import Iterable
 HISTORY_FILE = "history.jsonl"
 
 
-def step_rows(step: int, indices: Iterable[int], example_ids: Iterable[str], correct: Iterable[bool]) -> list[dict]:
+def step_rows(
+    step: int, indices: Iterable[int], example_ids: Iterable[str], correct: Iterable[bool]
+) -> list[dict]:
     """Aggregate per-completion correctness into one row per dataset index, in first-seen order."""
     counts: dict[int, list] = {}
     for index, example_id, ok in zip(indices, example_ids, correct):
@@ -37,12 +39,15 @@ def accuracy_metrics(rows: list[dict]) -> dict[str, float]:
         by_example[row["example_id"]].append(bool(row["correct"]))
     metrics = {"oneshot/train_accuracy": sum(bool(r["correct"]) for r in rows) / len(rows)}
     if 1 < len(by_example) <= 16:  # a full-set run has one per example: too many to log
-        metrics.update({f"oneshot/accuracy/{eid}": sum(hits) / len(hits) for eid, hits in sorted(by_example.items())})
+        metrics.update(
+            {f"oneshot/accuracy/{eid}": sum(hits) / len(hits) for eid, hits in sorted(by_example.items())}
+        )
     return metrics
 
 
 class HistoryWriter:
-    """Appends rows to ``history.jsonl`` and flushes after every step, so a killed run loses nothing written."""
+    """Appends rows to ``history.jsonl`` and flushes after every step, so a killed run loses nothing
+    written."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)

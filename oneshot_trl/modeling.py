@@ -1,4 +1,5 @@
-"""Loading a policy and its tokenizer by Hub id or local path, with one-line errors (training and evaluation)."""
+"""Loading a policy and its tokenizer by Hub id or local path, with one-line errors (training and
+evaluation)."""
 
 from __future__ import annotations
 
@@ -24,14 +25,19 @@ def load_tokenizer(path: str | Path, revision: str = "main"):
 
     folder = Path(path)
     config = folder / "tokenizer_config.json"
-    generic = config.exists() and json.loads(config.read_text()).get("tokenizer_class") in GENERIC_TOKENIZER_CLASSES
+    generic = (
+        config.exists() and json.loads(config.read_text()).get("tokenizer_class") in GENERIC_TOKENIZER_CLASSES
+    )
     if generic and (folder / "tokenizer.json").exists():
         return PreTrainedTokenizerFast.from_pretrained(str(folder))
     return AutoTokenizer.from_pretrained(str(path), revision=revision)
 
 
-def load_model_and_tokenizer(path: str, dtype: str = "auto", revision: str = "main", attn_implementation: str | None = None):
-    """``AutoModelForCausalLM`` and its tokenizer (at ``revision``, as TRL's ``ModelConfig`` names it); a missing
+def load_model_and_tokenizer(
+    path: str, dtype: str = "auto", revision: str = "main", attn_implementation: str | None = None
+):
+    """``AutoModelForCausalLM`` and its tokenizer (at ``revision``, as TRL's ``ModelConfig`` names it); a
+    missing
     local path or an unreachable Hub id is a ``OneShotError``. A tokenizer without a pad token pads with its
     end-of-sequence token."""
     from transformers import AutoModelForCausalLM
@@ -40,8 +46,9 @@ def load_model_and_tokenizer(path: str, dtype: str = "auto", revision: str = "ma
         raise OneShotError(f"model path not found: {path}")
     try:
         tokenizer = load_tokenizer(path, revision)
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, revision=revision,
-                                                     attn_implementation=attn_implementation)
+        model = AutoModelForCausalLM.from_pretrained(
+            path, dtype=dtype, revision=revision, attn_implementation=attn_implementation
+        )
     except OSError as e:
         raise OneShotError(
             f"could not load model {path!r} ({str(e).splitlines()[0][:160]}); offline, pass a local path"
@@ -55,7 +62,8 @@ GENERATION_DTYPES = ("auto", "float32", "float16", "bfloat16")
 
 
 def generation_dtype(path: str, requested: str = "auto") -> str:
-    """The dtype to generate with. ``auto`` is the rule of vLLM's ``dtype="auto"``, which the authors' evaluation
+    """The dtype to generate with. ``auto`` is the rule of vLLM's ``dtype="auto"``, which the authors'
+    evaluation
     used: a float32 checkpoint runs in float16, any other in its own dtype (bfloat16 stays bfloat16)."""
     if requested not in GENERATION_DTYPES:
         raise OneShotError(f"unknown dtype {requested!r}; choose {', '.join(GENERATION_DTYPES)}")
@@ -66,7 +74,9 @@ def generation_dtype(path: str, requested: str = "auto") -> str:
     try:
         config = AutoConfig.from_pretrained(path)
     except OSError as e:
-        raise OneShotError(f"could not read the config of {path!r} ({str(e).splitlines()[0][:160]})") from None
+        raise OneShotError(
+            f"could not read the config of {path!r} ({str(e).splitlines()[0][:160]})"
+        ) from None
     saved = getattr(config, "dtype", None) or getattr(config, "torch_dtype", None)
     saved = str(saved).replace("torch.", "") if saved is not None else "float32"
     return "float16" if saved == "float32" else saved

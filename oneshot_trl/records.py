@@ -19,7 +19,17 @@ from transformers import TrainerCallback
 
 RUN_FILE = "run.json"
 METRICS_FILE = "metrics.jsonl"
-PACKAGES = ("torch", "trl", "transformers", "peft", "accelerate", "datasets", "deepspeed", "math-verify", "oneshot-trl")
+PACKAGES = (
+    "torch",
+    "trl",
+    "transformers",
+    "peft",
+    "accelerate",
+    "datasets",
+    "deepspeed",
+    "math-verify",
+    "oneshot-trl",
+)
 
 
 def versions() -> dict[str, str | None]:
@@ -36,7 +46,9 @@ def git_sha() -> str | None:
     """The toolkit's commit, when it runs from a git checkout."""
     root = Path(__file__).resolve().parents[1]
     try:
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
+        )
         return out.stdout.strip() or None if out.returncode == 0 else None
     except (OSError, subprocess.SubprocessError):
         return None
@@ -54,7 +66,9 @@ def _jsonable(value: Any) -> Any:
         return str(value)
 
 
-def write_run_record(output_dir: Path, run_config: Any, trainer_config: Any, examples: list[dict], extra: dict) -> None:
+def write_run_record(
+    output_dir: Path, run_config: Any, trainer_config: Any, examples: list[dict], extra: dict
+) -> None:
     record = {
         "command": sys.argv,
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -117,17 +131,26 @@ class RichProgressCallback(TrainerCallback):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         self.progress = Progress(
-            TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[stats]}"),
-            TimeRemainingColumn(), transient=False,
-        )  # fmt: skip
+            TextColumn("[bold]train"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[stats]}"),
+            TimeRemainingColumn(),
+            transient=False,
+        )
         self.progress.start()
-        self.task = self.progress.add_task("train", total=state.max_steps, completed=state.global_step, stats="")
+        self.task = self.progress.add_task(
+            "train", total=state.max_steps, completed=state.global_step, stats=""
+        )
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         if self.progress is None or not logs:
             return
-        parts = [f"{key} {logs[key]:.3f}" for key in ("reward", "oneshot/train_accuracy", "entropy") if
-                 isinstance(logs.get(key), (int, float))]  # fmt: skip
+        parts = [
+            f"{key} {logs[key]:.3f}"
+            for key in ("reward", "oneshot/train_accuracy", "entropy")
+            if isinstance(logs.get(key), (int, float))
+        ]
         self.progress.update(self.task, completed=state.global_step, stats="  ".join(parts))
 
     def on_step_end(self, args, state, control, **kwargs):

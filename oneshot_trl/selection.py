@@ -77,24 +77,29 @@ def _number(value, where: str) -> float:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Complete lines with their numbers; a partial last line (a file being written) is skipped with a warning."""
+    """Complete lines with their numbers; a partial last line (a file being written) is skipped with a
+    warning."""
     with path.open(encoding="utf-8") as f:
         lineno = 0
         for lineno, line in enumerate(f, start=1):
             if not line.endswith("\n"):
-                warnings.warn(f"{path}:{lineno}: ignoring a partial last line (the file is still being written?)",
-                              stacklevel=3)  # fmt: skip
+                warnings.warn(
+                    f"{path}:{lineno}: ignoring a partial last line (the file is still being written?)",
+                    stacklevel=3,
+                )
                 return
             if line.strip():
                 yield lineno, line
 
 
 def _detect(path: Path) -> str:
-    """"steps" (oneshot's history.jsonl), "rows" (one example per line) or "object" (the authors' JSON)."""
+    """ "steps" (oneshot's history.jsonl), "rows" (one example per line) or "object" (the authors' JSON)."""
     with path.open(encoding="utf-8") as f:
         head = f.read(4096).lstrip()
     if not head:
-        raise OneShotError(f"{path}: empty history file; pass the history.jsonl of a full-set `oneshot train` run")
+        raise OneShotError(
+            f"{path}: empty history file; pass the history.jsonl of a full-set `oneshot train` run"
+        )
     try:
         row = json.loads(head.split("\n", 1)[0])
     except json.JSONDecodeError:
@@ -106,7 +111,9 @@ def _detect(path: Path) -> str:
     return "rows" if "index" in row else "object"
 
 
-def read_stats(path: str | Path, *, history_key: str = "hv_history", tie_order: str | None = None) -> list[ExampleStats]:
+def read_stats(
+    path: str | Path, *, history_key: str = "hv_history", tie_order: str | None = None
+) -> list[ExampleStats]:
     """Stream a history file of any supported format into per-example statistics, in input order."""
     path = Path(path)
     if not path.exists():
@@ -136,7 +143,9 @@ def read_stats(path: str | Path, *, history_key: str = "hv_history", tie_order: 
             except json.JSONDecodeError as e:
                 raise OneShotError(f"{where}: malformed JSON ({e.msg})") from None
             if history_key not in row or "index" not in row:
-                raise OneShotError(f"{where}: no 'index' or {history_key!r} field (name the list field with --history-key)")
+                raise OneShotError(
+                    f"{where}: no 'index' or {history_key!r} field (name the list field with --history-key)"
+                )
             values = row[history_key]
             if not isinstance(values, list):
                 raise OneShotError(f"{where}: {history_key!r} is not a list")
@@ -170,8 +179,11 @@ def read_stats(path: str | Path, *, history_key: str = "hv_history", tie_order: 
         raise OneShotError(f"{path}: no history rows")
     counts = {s.count for s in stats.values()}
     if len(counts) > 1:  # normal for the paper's run (44-57 appearances): said once, not fatal
-        warnings.warn(f"histories have unequal lengths ({min(counts)}-{max(counts)} appearances); each example's "
-                      f"statistics use its own appearances", stacklevel=2)  # fmt: skip
+        warnings.warn(
+            f"histories have unequal lengths ({min(counts)}-{max(counts)} appearances); each example's "
+            f"statistics use its own appearances",
+            stacklevel=2,
+        )
     return list(stats.values())
 
 
@@ -185,7 +197,9 @@ def rank(
     """Rank examples, best first (π1 = rank 1). Stable: ties keep input (or tie-order) order."""
     if method not in METHODS:
         raise OneShotError(f"unknown --method {method!r}; choose one of {', '.join(METHODS)}")
-    items = sorted(stats, key=lambda s: (s.extra.get("tie", 0), s.order))  # tie-order field first, then input order
+    items = sorted(
+        stats, key=lambda s: (s.extra.get("tie", 0), s.order)
+    )  # tie-order field first, then input order
     if method == "std":
         scored = [(s, s.std) for s in items]
     elif method == "var":
@@ -203,7 +217,9 @@ def rank(
     return [Ranked(rank=i, stats=s, score=score) for i, (s, score) in enumerate(scored, start=1)]
 
 
-def trajectories(path: str | Path, indices: set[int], *, history_key: str = "hv_history") -> dict[int, list[float]]:
+def trajectories(
+    path: str | Path, indices: set[int], *, history_key: str = "hv_history"
+) -> dict[int, list[float]]:
     """The full accuracy series of a few examples (a second streaming pass, for plots)."""
     path = Path(path)
     kind = _detect(path)

@@ -18,7 +18,15 @@ from .examples import parse_example_ids
 from .history import HISTORY_FILE
 from .modeling import load_model_and_tokenizer
 from .prompts import check_template, prompt_messages, render_prompt
-from .records import METRICS_FILE, RUN_FILE, MetricsFileCallback, RichProgressCallback, text_hash, truncate_jsonl, write_run_record
+from .records import (
+    METRICS_FILE,
+    RUN_FILE,
+    MetricsFileCallback,
+    RichProgressCallback,
+    text_hash,
+    truncate_jsonl,
+    write_run_record,
+)
 from .rewards import format_reward, make_math_reward
 
 RUN_ARTEFACTS = (RUN_FILE, METRICS_FILE, HISTORY_FILE)
@@ -60,19 +68,30 @@ def _prompt_tokens(tokenizer, problem: str, template: str) -> int:
 
 
 def _training_set(run: RunConfig, tokenizer):
-    problems = load_problems(run.dataset, problem_key=run.problem_key, answer_key=run.answer_key, split=run.split)
+    problems = load_problems(
+        run.dataset, problem_key=run.problem_key, answer_key=run.answer_key, split=run.split
+    )
     if run.example_id:
         refs = parse_example_ids(run.example_id, len(problems))
         for ref in refs:
             n_tokens = _prompt_tokens(tokenizer, problems[ref.index]["problem"], run.prompt)
             if n_tokens > run.max_prompt_length:
                 raise OneShotError(
-                    f"example {ref.label}'s prompt has {n_tokens} tokens, over --max-prompt-length {run.max_prompt_length}"
+                    f"example {ref.label}'s prompt has {n_tokens} tokens, over --max-prompt-length "
+                    f"{run.max_prompt_length}"
                 )
-        dataset = build_training_set(problems, refs, copies=run.prompts_per_step, tokenizer=tokenizer,
-                                     template=run.prompt)
-        examples = [{"id": r.label, "index": r.index, "answer": problems[r.index]["answer"],
-                     "problem_sha256": text_hash(problems[r.index]["problem"])} for r in refs]  # fmt: skip
+        dataset = build_training_set(
+            problems, refs, copies=run.prompts_per_step, tokenizer=tokenizer, template=run.prompt
+        )
+        examples = [
+            {
+                "id": r.label,
+                "index": r.index,
+                "answer": problems[r.index]["answer"],
+                "problem_sha256": text_hash(problems[r.index]["problem"]),
+            }
+            for r in refs
+        ]
     else:
         dataset = build_full_set(problems, tokenizer=tokenizer, template=run.prompt)
         lengths = [_prompt_tokens(tokenizer, p, run.prompt) for p in problems["problem"]]
@@ -95,7 +114,9 @@ def last_complete_checkpoint(out: Path, algo: str = "grpo") -> str | None:
     folder (no trainer state yet, or, for PPO, no critic); resuming goes back to the one before it."""
     from .evaluation.evaluator import checkpoints
 
-    needed = ["trainer_state.json"] + (["model.safetensors", "value_model.safetensors"] if algo == "ppo" else [])
+    needed = ["trainer_state.json"] + (
+        ["model.safetensors", "value_model.safetensors"] if algo == "ppo" else []
+    )
     for _, path in reversed(checkpoints(out)):
         if all((path / name).exists() for name in needed):
             return str(path)
@@ -115,21 +136,33 @@ def run_training(run: RunConfig, args, *, progress: bool = True) -> Path:
     check_template(run.prompt)  # before any file is touched
     # Master weights stay float32: a 1e-6 learning rate vanishes in bf16 rounding. Mixed precision comes
     # from --bf16; the final model is saved in the training dtype (below).
-    model, tokenizer = load_model_and_tokenizer(run.model_name_or_path, dtype="float32", revision=run.model_revision,
-                                                attn_implementation=run.attn_implementation)
+    model, tokenizer = load_model_and_tokenizer(
+        run.model_name_or_path,
+        dtype="float32",
+        revision=run.model_revision,
+        attn_implementation=run.attn_implementation,
+    )
     dataset, examples = _training_set(run, tokenizer)
     callbacks = [MetricsFileCallback(out / METRICS_FILE)] + ([RichProgressCallback()] if progress else [])
     validation = None
     if run.eval_every > 0:  # built here: an unknown benchmark fails before any file is touched
         from .evaluation.callback import EvalCallback
 
-        validation = EvalCallback(run.eval_every, run.eval_benchmarks, run.eval_limit, run.eval_data_dir,
-                                  run.eval_max_tokens, tokenizer, prompt=run.eval_prompt or run.prompt,
-                                  samples=run.eval_samples, think=getattr(args, "think", False))  # fmt: skip
+        validation = EvalCallback(
+            run.eval_every,
+            run.eval_benchmarks,
+            run.eval_limit,
+            run.eval_data_dir,
+            run.eval_max_tokens,
+            tokenizer,
+            prompt=run.eval_prompt or run.prompt,
+            samples=run.eval_samples,
+            think=getattr(args, "think", False),
+        )
 
     checkpoint = last_complete_checkpoint(out, run.algo) if run.resume else None
     if run.resume and checkpoint is None and any(out.glob("checkpoint-*")):  # every rank sees it: none hangs
-        why = (" (PPO under DeepSpeed saves no critic: its runs cannot resume)" if run.algo == "ppo" else "")
+        why = " (PPO under DeepSpeed saves no critic: its runs cannot resume)" if run.algo == "ppo" else ""
         raise OneShotError(f"--resume: no complete checkpoint in {out}{why}; pass --overwrite to start over")
     if state.is_main_process:
         if run.overwrite:
@@ -138,7 +171,9 @@ def run_training(run: RunConfig, args, *, progress: bool = True) -> Path:
             done = int(checkpoint.rsplit("-", 1)[1]) if checkpoint else 0
             for name in (METRICS_FILE, HISTORY_FILE):
                 truncate_jsonl(out / name, done)
-        write_run_record(out, run, args, examples, {"world_size": state.num_processes, "resumed_from": checkpoint})
+        write_run_record(
+            out, run, args, examples, {"world_size": state.num_processes, "resumed_from": checkpoint}
+        )
     state.wait_for_everyone()
     if run.algo == "ppo":
         trainer = _ppo_trainer(run, args, model, tokenizer, dataset, callbacks, out, checkpoint)
@@ -193,8 +228,9 @@ def _ppo_trainer(run, args, model, tokenizer, dataset, callbacks, out, checkpoin
     rollouts = run.prompts_per_step * args.num_generations
     if steps_done:
         args.total_episodes = max(args.total_episodes - steps_done * rollouts, rollouts)
-    trainer = build_ppo_trainer(run, args, model, tokenizer, dataset, callbacks, out / HISTORY_FILE, steps_done,
-                                episodes_done)  # fmt: skip
+    trainer = build_ppo_trainer(
+        run, args, model, tokenizer, dataset, callbacks, out / HISTORY_FILE, steps_done, episodes_done
+    )
     if checkpoint:
         load_checkpoint_state(trainer, checkpoint)
     return trainer

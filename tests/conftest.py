@@ -29,14 +29,17 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """On a TRL without PPOTrainer (1.13+), the PPO tests skip: scripts/test.sh runs them in .venv-ppo (TRL 1.12)."""
+    """On a TRL without PPOTrainer (1.13+), the PPO tests skip: scripts/test.sh runs them in .venv-ppo (TRL
+    1.12)."""
     from oneshot_trl.trainers.ppo import ppo_available
 
     if ppo_available():
         return
     import trl
 
-    skip = pytest.mark.skip(reason=f"TRL {trl.__version__} has no PPOTrainer: the ppo tests run on TRL 1.12 (scripts/test.sh)")
+    skip = pytest.mark.skip(
+        reason=f"TRL {trl.__version__} has no PPOTrainer: the ppo tests run on TRL 1.12 (scripts/test.sh)"
+    )
     for item in items:
         if item.get_closest_marker("ppo"):
             item.add_marker(skip)

@@ -14,7 +14,11 @@ from conftest import run_cli
 def test_help_lists_every_subcommand(capsys):
     code, out, _ = run_cli(["--help"], capsys)
     assert code == 0
-    listed = {line.split("│")[1].split()[0] for line in out.splitlines() if line.startswith("│ ") and line.split("│")[1].strip()}
+    listed = {
+        line.split("│")[1].split()[0]
+        for line in out.splitlines()
+        if line.startswith("│ ") and line.split("│")[1].strip()
+    }
     assert {"train", "eval", "select-examples", "examples", "testbed", "demo"} <= listed
     assert "not implemented" not in out.lower()
 
@@ -27,7 +31,15 @@ def test_examples_list(capsys):
 
 def test_examples_show_prints_problem_answer_and_exact_prompt(capsys, shared_data, tiny_model):
     code, out, _ = run_cli(
-        ["examples", "show", "pi1", "--dataset", str(shared_data / "dsr_sub_1209.jsonl"), "--tokenizer", str(tiny_model)],
+        [
+            "examples",
+            "show",
+            "pi1",
+            "--dataset",
+            str(shared_data / "dsr_sub_1209.jsonl"),
+            "--tokenizer",
+            str(tiny_model),
+        ],
         capsys,
     )
     assert code == 0
@@ -42,7 +54,10 @@ def test_examples_show_prints_problem_answer_and_exact_prompt(capsys, shared_dat
         (["examples", "show", "5000", "--dataset", "{dsr}"], "only 1209 rows"),
         (["examples", "show", "pi1", "--dataset", "/nonexistent/x.jsonl"], "dataset file not found"),
         (["examples", "show", "pi1", "--dataset", "{bad}"], "bad.jsonl:2: malformed JSON"),
-        (["examples", "show", "pi1", "--dataset", "{dsr}", "--answer-key", "solution"], "no column 'solution'"),
+        (
+            ["examples", "show", "pi1", "--dataset", "{dsr}", "--answer-key", "solution"],
+            "no column 'solution'",
+        ),
     ],
 )
 def test_bad_input_is_one_line_exit_2(argv, message, capsys, shared_data, tmp_path):
@@ -57,12 +72,15 @@ def test_bad_input_is_one_line_exit_2(argv, message, capsys, shared_data, tmp_pa
 
 def test_console_script_and_cli_py_run_the_same_app():
     for cmd in ([sys.executable, "-m", "oneshot_trl", "--help"], [sys.executable, "cli.py", "--help"]):
-        out = subprocess.run(cmd, capture_output=True, text=True, cwd=str(__import__("pathlib").Path(__file__).parents[1]))
+        out = subprocess.run(
+            cmd, capture_output=True, text=True, cwd=str(__import__("pathlib").Path(__file__).parents[1])
+        )
         assert out.returncode == 0, out.stderr
         assert "examples" in out.stdout and "train" in out.stdout
 
 
-# --- one place for each option: the CLI's options are the config dataclasses' fields --------------------------
+# --- one place for each option: the CLI's options are the config dataclasses' fields
+# --------------------------
 
 
 def _options(command) -> dict:
@@ -81,14 +99,28 @@ def test_train_has_an_option_for_every_config_field_with_its_help_and_no_default
 
     options = _options(command())
     own = {f.name for f in fields(OneShotGRPOConfig)} - {f.name for f in fields(OneShotGRPOConfig.__mro__[1])}
-    documented = {f.name: f.metadata["help"] for cls in (RunConfig, OneShotGRPOConfig) for f in fields(cls)
-                  if f.name in own or cls is RunConfig}  # fmt: skip
-    assert {"use_peft", "lora_r", "model_revision", "think", "reward_timeout", "dtype", "eval_max_tokens"} <= set(documented)
+    documented = {
+        f.name: f.metadata["help"]
+        for cls in (RunConfig, OneShotGRPOConfig)
+        for f in fields(cls)
+        if f.name in own or cls is RunConfig
+    }
+    assert {
+        "use_peft",
+        "lora_r",
+        "model_revision",
+        "think",
+        "reward_timeout",
+        "dtype",
+        "eval_max_tokens",
+    } <= set(documented)
     for name, help_text in documented.items():
         assert name in options, f"RunConfig/OneShotGRPOConfig.{name} has no option in `oneshot train`"
         assert options[name].help.startswith(escape(" ".join(help_text.split()))), name
     # No default is written on the command line: the recipe, the YAML file or the dataclass supplies it.
-    assert all(option.default is None for option in options.values()), [n for n, o in options.items() if o.default is not None]
+    assert all(option.default is None for option in options.values()), [
+        n for n, o in options.items() if o.default is not None
+    ]
     assert "--model" in options["model_name_or_path"].opts  # RunConfig's alias of TRL's field
 
 
@@ -97,10 +129,33 @@ def test_train_options_reach_the_configs(capsys, tmp_path, monkeypatch):
     from oneshot_trl.cli import train as train_cli
 
     seen = {}
-    monkeypatch.setattr("oneshot_trl.train.run_training", lambda run, args: seen.update(run=run, args=args) or tmp_path)
-    code, _, _ = run_cli(["train", "--recipe", "tiny-cpu", "--model", "m/x", "--use-peft", "--lora-r", "4",
-                          "--lora-target-modules", "q_proj,v_proj", "--think", "--reward-timeout", "2.5",
-                          "--eval-max-tokens", "77", "--model-revision", "v1", "--beta", "0.02"], capsys)  # fmt: skip
+    monkeypatch.setattr(
+        "oneshot_trl.train.run_training", lambda run, args: seen.update(run=run, args=args) or tmp_path
+    )
+    code, _, _ = run_cli(
+        [
+            "train",
+            "--recipe",
+            "tiny-cpu",
+            "--model",
+            "m/x",
+            "--use-peft",
+            "--lora-r",
+            "4",
+            "--lora-target-modules",
+            "q_proj,v_proj",
+            "--think",
+            "--reward-timeout",
+            "2.5",
+            "--eval-max-tokens",
+            "77",
+            "--model-revision",
+            "v1",
+            "--beta",
+            "0.02",
+        ],
+        capsys,
+    )
     assert code == 0 and train_cli.FLAGS["model_name_or_path"] == "--model"
     run, args = seen["run"], seen["args"]
     assert (run.model_name_or_path, run.model_revision, run.use_peft, run.lora_r) == ("m/x", "v1", True, 4)
@@ -118,7 +173,19 @@ def test_eval_and_demo_show_the_library_defaults():
     group = typer.main.get_command(app)
     evaluate = _options(group.commands["eval"])
     defaults = EvalConfig()
-    for name in ("n", "temperature", "top_p", "top_k", "dtype", "extraction", "seed", "batch_size", "think", "limit", "data_dir"):
+    for name in (
+        "n",
+        "temperature",
+        "top_p",
+        "top_k",
+        "dtype",
+        "extraction",
+        "seed",
+        "batch_size",
+        "think",
+        "limit",
+        "data_dir",
+    ):
         assert evaluate[name].default == getattr(defaults, name), name
     assert evaluate["k"].default == ",".join(map(str, defaults.ks))
     demo = _options(group.commands["demo"])

@@ -36,37 +36,49 @@ def test_mean_and_half_range():
 
 def test_conclusion_names_a_gain_beyond_format():
     # base: boxed 0.6, accuracy among boxed 0.5 (pass@1 0.3); 1-shot keeps the boxed rate and answers better
-    r = fake_result({"base": [0.30], "1-shot": [0.45, 0.47], "format-only": [0.35, 0.36], "full-set": [0.6, 0.62]},
-                    boxed={"base": [0.6], "1-shot": [0.62, 0.62]})  # fmt: skip
+    r = fake_result(
+        {"base": [0.30], "1-shot": [0.45, 0.47], "format-only": [0.35, 0.36], "full-set": [0.6, 0.62]},
+        boxed={"base": [0.6], "1-shot": [0.62, 0.62]},
+    )
     assert gains(r)["1-shot"] == pytest.approx((16.0, 1.0))
     from_format, from_skill = decompose(r, "1-shot")
     assert from_format + from_skill == pytest.approx(16.0) and from_skill > from_format
     line = conclusion(r)
     assert line.startswith("1-shot helped beyond format: of its +16.0 points of held-out pass@1,")
-    assert "1-shot vs format-only reward +10.5 points (± 1.5); full-set GRPO +31.0 on the same budget." in line
+    assert (
+        "1-shot vs format-only reward +10.5 points (± 1.5); full-set GRPO +31.0 on the same budget." in line
+    )
 
 
 def test_conclusion_calls_a_boxing_gain_format():
-    r = fake_result({"base": [0.30], "1-shot": [0.45, 0.47], "format-only": [0.20, 0.22], "full-set": [0.5, 0.5]},
-                    boxed={"base": [0.6], "1-shot": [0.95, 0.97]})  # fmt: skip
+    r = fake_result(
+        {"base": [0.30], "1-shot": [0.45, 0.47], "format-only": [0.20, 0.22], "full-set": [0.5, 0.5]},
+        boxed={"base": [0.6], "1-shot": [0.95, 0.97]},
+    )
     from_format, from_skill = decompose(r, "1-shot")
     assert from_format == pytest.approx(100 * (0.96 - 0.6) * 0.5) and from_format > from_skill
     line = conclusion(r)
-    assert line.startswith("The gain is format: of its +16.0 points of held-out pass@1, +18.0 come from the "
-                           "boxed rate 0.60 → 0.96 and -2.0 from accuracy among boxed answers 0.50 → 0.48")  # fmt: skip
+    assert line.startswith(
+        "The gain is format: of its +16.0 points of held-out pass@1, +18.0 come from the "
+        "boxed rate 0.60 → 0.96 and -2.0 from accuracy among boxed answers 0.50 → 0.48"
+    )
     assert "1-shot vs format-only reward +25.0 points" in line
 
 
 def test_conclusion_says_mostly_format_when_both_parts_are_real():
-    r = fake_result({"base": [0.30], "1-shot": [0.46, 0.46], "format-only": [0.25, 0.25], "full-set": [0.6, 0.6]},
-                    boxed={"base": [0.6], "1-shot": [0.8, 0.8]})  # fmt: skip
+    r = fake_result(
+        {"base": [0.30], "1-shot": [0.46, 0.46], "format-only": [0.25, 0.25], "full-set": [0.6, 0.6]},
+        boxed={"base": [0.6], "1-shot": [0.8, 0.8]},
+    )
     from_format, from_skill = decompose(r, "1-shot")  # +10.0 from boxing, +6.0 from accuracy among boxed
     assert (round(from_format, 6), round(from_skill, 6)) == (10.0, 6.0)
     assert conclusion(r).startswith("1-shot helped, mostly through format: of its +16.0 points")
 
 
 def test_conclusion_says_when_1shot_did_not_help():
-    r = fake_result({"base": [0.30], "1-shot": [0.25, 0.37], "format-only": [0.31, 0.33], "full-set": [0.5, 0.5]})
+    r = fake_result(
+        {"base": [0.30], "1-shot": [0.25, 0.37], "format-only": [0.31, 0.33], "full-set": [0.5, 0.5]}
+    )
     assert conclusion(r).startswith("1-shot did not raise held-out pass@1 (+1.0 ± 6.0 points;")
 
 
@@ -74,7 +86,12 @@ def test_testbed_recipe_resolves_to_the_demo_layout():
     from oneshot_trl.config import resolve
 
     run, args = resolve("testbed-cpu", overrides={"model": "some/model", "output_dir": "unused"})
-    assert (run.prompt, run.prompts_per_step, args.num_generations, args.gradient_accumulation_steps) == ("bare", 2, 8, 1)
+    assert (run.prompt, run.prompts_per_step, args.num_generations, args.gradient_accumulation_steps) == (
+        "bare",
+        2,
+        8,
+        1,
+    )
     assert (args.learning_rate, args.entropy_coef, args.beta, args.temperature) == (5e-5, 0.001, 0.001, 1.0)
 
 
@@ -112,7 +129,8 @@ def test_reduced_demo_shows_the_effects_that_held_across_bases(tmp_path):
     one, fmt, full = runs["1-shot"], runs["format-only"], runs["full-set"]
     assert 0.2 < base["pass@1"] < 0.45  # where the build's stop criterion lands the base
     assert result["base_build"]["dev_history"][-1]["final"] is True
-    # +8.0 points on a second machine, TRL 1.16 (its 5-base x 2-seed runs, the full demo: +11.3 to +33.2): margin 0.04
+    # +8.0 points on a second machine, TRL 1.16 (its 5-base x 2-seed runs, the full demo: +11.3 to +33.2):
+    # margin 0.04
     assert one["pass@1"] > fmt["pass@1"] + 0.04
     assert one["pass@1"] > base["pass@1"] - 0.10  # no collapse (the gain itself varies by base)
     assert fmt["boxed_rate"] > base["boxed_rate"] and fmt["boxed_accuracy"] < base["boxed_accuracy"]

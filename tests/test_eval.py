@@ -35,8 +35,12 @@ def test_pass_at_k_is_stable_at_large_n_and_rejects_bad_input():
 
 
 def test_summary_avg_and_pass_at_k():
-    records = [{"id": "a", "correct": c, "answer": "1", "tokens": 10, "completion": "rethink"} for c in (1, 0, 0, 0)]
-    records += [{"id": "b", "correct": c, "answer": None, "tokens": 20, "completion": "x"} for c in (1, 1, 1, 1)]
+    records = [
+        {"id": "a", "correct": c, "answer": "1", "tokens": 10, "completion": "rethink"} for c in (1, 0, 0, 0)
+    ]
+    records += [
+        {"id": "b", "correct": c, "answer": None, "tokens": 20, "completion": "x"} for c in (1, 1, 1, 1)
+    ]
     s = summarize(records, [1, 2, 8])
     assert s["accuracy"] == pytest.approx((0.25 + 1.0) / 2)  # avg@4
     assert s["pass@1"] == pytest.approx(s["accuracy"])
@@ -49,10 +53,15 @@ def test_summary_avg_and_pass_at_k():
 def test_protocol_defaults_are_the_papers():
     protocol = {name: (s.n, s.temperature, s.top_p) for name, s in BENCHMARKS.items()}
     assert protocol == {
-        "math500": (1, 0.0, 1.0), "minerva_math": (1, 0.0, 1.0), "olympiadbench": (1, 0.0, 1.0),
-        "aime24": (8, 0.6, 1.0), "aime25": (8, 0.6, 1.0), "amc23": (8, 0.6, 1.0),
-        "arc_easy": (1, 0.0, 1.0), "arc_challenge": (1, 0.0, 1.0),
-    }  # fmt: skip
+        "math500": (1, 0.0, 1.0),
+        "minerva_math": (1, 0.0, 1.0),
+        "olympiadbench": (1, 0.0, 1.0),
+        "aime24": (8, 0.6, 1.0),
+        "aime25": (8, 0.6, 1.0),
+        "amc23": (8, 0.6, 1.0),
+        "arc_easy": (1, 0.0, 1.0),
+        "arc_challenge": (1, 0.0, 1.0),
+    }
     assert {s.extraction for s in BENCHMARKS.values()} == {"harness"}
     from oneshot_trl.evaluation.benchmarks import MAX_TOKENS
     from oneshot_trl.evaluation.evaluator import EvalConfig
@@ -68,7 +77,10 @@ def test_left_padded_batches_generate_what_single_prompts_do(tiny_model):
 
     model, tok = load_model(str(tiny_model))
     tok.padding_side = "right"  # generation pads on the left and must put this back
-    assert stop_token_ids(tok) == [tok.convert_tokens_to_ids("<|im_end|>"), tok.convert_tokens_to_ids("<|endoftext|>")]
+    assert stop_token_ids(tok) == [
+        tok.convert_tokens_to_ids("<|im_end|>"),
+        tok.convert_tokens_to_ids("<|endoftext|>"),
+    ]
     prompts = ["What is 1+1?", "A much longer prompt: what is 12 + 30 + 7 + 9?", "x"]
     kwargs = dict(sample_index=0, temperature=0.0, top_p=1.0, max_tokens=6, seed=0)
     batched = HFGenerator(model, tok, batch_size=3).generate(prompts, **kwargs)
@@ -79,30 +91,67 @@ def test_left_padded_batches_generate_what_single_prompts_do(tiny_model):
     expected = torch.rand(3)
     torch.manual_seed(5)
     HFGenerator(model, tok, batch_size=3).generate(prompts, **{**kwargs, "temperature": 1.0})
-    assert torch.equal(torch.rand(3), expected)  # a check during training leaves training's random stream alone
+    assert torch.equal(
+        torch.rand(3), expected
+    )  # a check during training leaves training's random stream alone
 
 
 def test_eval_cli_on_real_files_writes_samples_and_resumes(tiny_model, shared_data, tmp_path, capsys):
     out = tmp_path / "eval"
-    argv = ["eval", "--model", str(tiny_model), "--data-dir", str(shared_data), "--benchmarks", "math500,amc23",
-            "--limit", "3", "--max-tokens", "6", "--k", "1,8", "--output-dir", str(out)]  # fmt: skip
+    argv = [
+        "eval",
+        "--model",
+        str(tiny_model),
+        "--data-dir",
+        str(shared_data),
+        "--benchmarks",
+        "math500,amc23",
+        "--limit",
+        "3",
+        "--max-tokens",
+        "6",
+        "--k",
+        "1,8",
+        "--output-dir",
+        str(out),
+    ]
     assert exit_code(argv) == 0
     samples = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
     assert len(samples) == 3 * 1 + 3 * 8  # MATH500 greedy, AMC23 avg@8
-    assert set(samples[0]) == {"benchmark", "id", "sample", "completion", "answer", "gold", "correct", "graded", "tokens"}
+    assert set(samples[0]) == {
+        "benchmark",
+        "id",
+        "sample",
+        "completion",
+        "answer",
+        "gold",
+        "correct",
+        "graded",
+        "tokens",
+    }
     summary = json.loads((out / "summary.json").read_text())
     # the paper's protocol, the authors' extraction, and the authors' dtype rule (fp32 weights -> fp16)
-    assert summary["benchmarks"]["amc23"]["protocol"] == {"n": 8, "temperature": 0.6, "top_p": 1.0, "top_k": -1, "max_tokens": 6,
-                                                          "prompt": "qwen25-math-cot", "extraction": "harness",
-                                                          "dtype": "float16"}  # fmt: skip
+    assert summary["benchmarks"]["amc23"]["protocol"] == {
+        "n": 8,
+        "temperature": 0.6,
+        "top_p": 1.0,
+        "top_k": -1,
+        "max_tokens": 6,
+        "prompt": "qwen25-math-cot",
+        "extraction": "harness",
+        "dtype": "float16",
+    }
     assert "pass@8" in summary["benchmarks"]["amc23"] and "pass@8" not in summary["benchmarks"]["math500"]
     assert "math500" in capsys.readouterr().out
     # resume: drop the last 5 samples (as a killed run would), rerun, get exactly them back
     lines = (out / "samples.jsonl").read_text().splitlines(keepends=True)
     (out / "samples.jsonl").write_text("".join(lines[:-5]) + lines[-5][:10])  # and a partial line
     assert exit_code(argv) == 0
-    again = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines() if line.startswith("{\"")
-             and line.endswith("}")]  # fmt: skip
+    again = [
+        json.loads(line)
+        for line in (out / "samples.jsonl").read_text().splitlines()
+        if line.startswith('{"') and line.endswith("}")
+    ]
     keys = [(r["benchmark"], r["id"], r["sample"]) for r in again]
     assert len(set(keys)) == 27
     regenerated = {(r["benchmark"], r["id"], r["sample"]): r["completion"] for r in again[-5:]}
@@ -114,26 +163,66 @@ def test_resume_refuses_another_protocol_or_model(tiny_model, shared_data, tmp_p
     import shutil
 
     out = tmp_path / "eval"
-    argv = ["eval", "--data-dir", str(shared_data), "--benchmarks", "math500", "--limit", "2", "--output-dir", str(out)]
+    argv = [
+        "eval",
+        "--data-dir",
+        str(shared_data),
+        "--benchmarks",
+        "math500",
+        "--limit",
+        "2",
+        "--output-dir",
+        str(out),
+    ]
     assert exit_code(argv[:1] + ["--model", str(tiny_model)] + argv[1:] + ["--max-tokens", "4"]) == 0
     first = (out / "samples.jsonl").read_text()
     capsys.readouterr()
-    for change in (["--max-tokens", "9"], ["--max-tokens", "4", "--prompt", "train"], ["--max-tokens", "4", "--seed", "1"],
-                   ["--max-tokens", "4", "--top-p", "0.5"], ["--max-tokens", "4", "--extraction", "boxed"],
-                   ["--max-tokens", "4", "--dtype", "float32"]):  # fmt: skip
+    for change in (
+        ["--max-tokens", "9"],
+        ["--max-tokens", "4", "--prompt", "train"],
+        ["--max-tokens", "4", "--seed", "1"],
+        ["--max-tokens", "4", "--top-p", "0.5"],
+        ["--max-tokens", "4", "--extraction", "boxed"],
+        ["--max-tokens", "4", "--dtype", "float32"],
+    ):
         assert exit_code(argv[:1] + ["--model", str(tiny_model)] + argv[1:] + change) == 2
         err = capsys.readouterr().err
-        assert "made with another protocol" in err and "--overwrite" in err and len(err.strip().splitlines()) == 1
+        assert (
+            "made with another protocol" in err
+            and "--overwrite" in err
+            and len(err.strip().splitlines()) == 1
+        )
         assert (out / "samples.jsonl").read_text() == first  # nothing written so far is lost
     # the same path, retrained (other weights): refused too
     other = tmp_path / "model"
     shutil.copytree(tiny_model, other)
-    assert exit_code(argv[:1] + ["--model", str(other)] + argv[1:] + ["--max-tokens", "4", "--output-dir", str(tmp_path / "e2")]) == 0
-    (other / "model.safetensors").write_bytes((other / "model.safetensors").read_bytes())  # rewritten: new mtime
-    assert exit_code(argv[:1] + ["--model", str(other)] + argv[1:] + ["--max-tokens", "4", "--output-dir", str(tmp_path / "e2")]) == 2
+    assert (
+        exit_code(
+            argv[:1]
+            + ["--model", str(other)]
+            + argv[1:]
+            + ["--max-tokens", "4", "--output-dir", str(tmp_path / "e2")]
+        )
+        == 0
+    )
+    (other / "model.safetensors").write_bytes(
+        (other / "model.safetensors").read_bytes()
+    )  # rewritten: new mtime
+    assert (
+        exit_code(
+            argv[:1]
+            + ["--model", str(other)]
+            + argv[1:]
+            + ["--max-tokens", "4", "--output-dir", str(tmp_path / "e2")]
+        )
+        == 2
+    )
     assert "made by another model" in capsys.readouterr().err
     # --overwrite starts over with the new protocol, and the summary says what was done
-    assert exit_code(argv[:1] + ["--model", str(tiny_model)] + argv[1:] + ["--max-tokens", "9", "--overwrite"]) == 0
+    assert (
+        exit_code(argv[:1] + ["--model", str(tiny_model)] + argv[1:] + ["--max-tokens", "9", "--overwrite"])
+        == 0
+    )
     summary = json.loads((out / "summary.json").read_text())
     assert summary["benchmarks"]["math500"]["protocol"]["max_tokens"] == 9
     assert json.loads((out / "protocol.json").read_text())["benchmarks"]["math500"]["max_tokens"] == 9
@@ -145,10 +234,16 @@ def test_sharded_evaluation_merges_to_the_whole(tiny_model, shared_data):
 
     model, tok = load_model(str(tiny_model))
     specs = parse_benchmarks("math500,amc23", str(shared_data))
-    config = EvalConfig(n=1, temperature=0.0, max_tokens=4, ks=[1], limit=5, data_dir=str(shared_data), batch_size=2)
+    config = EvalConfig(
+        n=1, temperature=0.0, max_tokens=4, ks=[1], limit=5, data_dir=str(shared_data), batch_size=2
+    )
     whole = evaluate(model, tok, specs, config)
     parts = [evaluate(model, tok, specs, config, shard=(rank, 3)) for rank in range(3)]
-    assert [len(p["records"]["math500"]) for p in parts] == [2, 2, 1]  # 5 problems over 3 ranks, padding dropped
+    assert [len(p["records"]["math500"]) for p in parts] == [
+        2,
+        2,
+        1,
+    ]  # 5 problems over 3 ranks, padding dropped
     merged = merge_shards([p["records"] for p in parts], config)
     for name in ("math500", "amc23"):
         for key in ("accuracy", "no_answer_rate", "mean_tokens", "problems"):
@@ -159,7 +254,11 @@ def test_sharded_evaluation_merges_to_the_whole(tiny_model, shared_data):
 def test_local_benchmarks_by_name_from_the_data_dir(tmp_path):
     (tmp_path / "eval_mine.jsonl").write_text(json.dumps({"problem": "1+1?", "answer": "2"}) + "\n")
     [mine, math500] = parse_benchmarks("mine,math500", tmp_path)
-    assert (mine.name, mine.n, mine.greedy) == ("mine", 1, True) and math500.hub_id == "HuggingFaceH4/MATH-500"
+    assert (mine.name, mine.n, mine.greedy) == (
+        "mine",
+        1,
+        True,
+    ) and math500.hub_id == "HuggingFaceH4/MATH-500"
     assert load_benchmark(mine, tmp_path)["answer"] == ["2"]
     with pytest.raises(OneShotError, match=r"unknown benchmark\(s\) other; .* or an eval_<name>.jsonl in"):
         parse_benchmarks("other", tmp_path)
@@ -168,36 +267,123 @@ def test_local_benchmarks_by_name_from_the_data_dir(tmp_path):
 def test_bad_eval_input(tmp_path, capsys, tiny_model):
     assert exit_code(["eval", "--model", str(tiny_model), "--benchmarks", "gsm8k"]) == 2
     assert "unknown benchmark(s) gsm8k" in capsys.readouterr().err
-    assert exit_code(["eval", "--model", str(tiny_model), "--data-dir", str(tmp_path), "--benchmarks", "math500"]) == 2
+    assert (
+        exit_code(
+            ["eval", "--model", str(tiny_model), "--data-dir", str(tmp_path), "--benchmarks", "math500"]
+        )
+        == 2
+    )
     assert "eval_math500.jsonl not found" in capsys.readouterr().err
-    assert exit_code(["eval", "--model", str(tiny_model), "--backend", "vllm", "--data-dir", str(tmp_path)]) == 2
+    assert (
+        exit_code(["eval", "--model", str(tiny_model), "--backend", "vllm", "--data-dir", str(tmp_path)]) == 2
+    )
     assert "vLLM" in capsys.readouterr().err
 
 
 @pytest.mark.slow
 def test_sweep_compare_and_in_training_validation(tiny_model, shared_data, tmp_path):
     run = tmp_path / "run"
-    assert exit_code(["train", "--model", str(tiny_model), "--dataset", str(shared_data / "dsr_sub_1209.jsonl"),
-                    "--recipe", "tiny-cpu", "--example-id", "pi1", "--output-dir", str(run), "--max-steps", "4",
-                    "--save_steps", "2", "--eval-every", "2", "--eval-limit", "2", "--eval-data-dir", str(shared_data),
-                    "--eval_max_tokens", "4"]) == 0  # fmt: skip
+    assert (
+        exit_code(
+            [
+                "train",
+                "--model",
+                str(tiny_model),
+                "--dataset",
+                str(shared_data / "dsr_sub_1209.jsonl"),
+                "--recipe",
+                "tiny-cpu",
+                "--example-id",
+                "pi1",
+                "--output-dir",
+                str(run),
+                "--max-steps",
+                "4",
+                "--save_steps",
+                "2",
+                "--eval-every",
+                "2",
+                "--eval-limit",
+                "2",
+                "--eval-data-dir",
+                str(shared_data),
+                "--eval_max_tokens",
+                "4",
+            ]
+        )
+        == 0
+    )
     metrics = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-    assert [m["step"] for m in metrics] == [0, 1, 2, 3, 4]  # step 0: the check before training (verl's val_before_train)
-    assert [("eval/math500/accuracy" in m) for m in metrics] == [True, False, True, False, True]  # then shares a step's row
+    assert [m["step"] for m in metrics] == [
+        0,
+        1,
+        2,
+        3,
+        4,
+    ]  # step 0: the check before training (verl's val_before_train)
+    assert [("eval/math500/accuracy" in m) for m in metrics] == [
+        True,
+        False,
+        True,
+        False,
+        True,
+    ]  # then shares a step's row
 
-    assert exit_code(["eval", "--model", str(run), "--data-dir", str(shared_data), "--benchmarks", "math500,aime24",
-                    "--limit", "2", "--max-tokens", "4", "--n", "2", "--temperature", "1.0"]) == 0  # fmt: skip
+    assert (
+        exit_code(
+            [
+                "eval",
+                "--model",
+                str(run),
+                "--data-dir",
+                str(shared_data),
+                "--benchmarks",
+                "math500,aime24",
+                "--limit",
+                "2",
+                "--max-tokens",
+                "4",
+                "--n",
+                "2",
+                "--temperature",
+                "1.0",
+            ]
+        )
+        == 0
+    )
     rows = list(csv.DictReader((run / "eval" / "sweep.csv").open()))
-    assert [int(r["step"]) for r in rows] == [0, 2, 4]  # the base model is step 0, as the paper's curves start
-    protocols = {name: json.loads((run / "eval" / name / "protocol.json").read_text()) for name in ("base", "checkpoint-2", "checkpoint-4")}
+    assert [int(r["step"]) for r in rows] == [
+        0,
+        2,
+        4,
+    ]  # the base model is step 0, as the paper's curves start
+    protocols = {
+        name: json.loads((run / "eval" / name / "protocol.json").read_text())
+        for name in ("base", "checkpoint-2", "checkpoint-4")
+    }
     assert protocols["base"]["model"]["path"] == str(tiny_model.resolve())
-    assert {p["benchmarks"]["math500"]["dtype"] for p in protocols.values()} == {"float16"}  # one dtype rule for every step
+    assert {p["benchmarks"]["math500"]["dtype"] for p in protocols.values()} == {
+        "float16"
+    }  # one dtype rule for every step
     assert {"average", "math500/accuracy", "aime24/accuracy"} <= set(rows[0])
     assert (run / "eval" / "sweep.png").read_bytes()[:4] == b"\x89PNG"
     best = max(rows, key=lambda r: float(r["average"]))  # the step with the best average, first on ties
     assert json.loads((run / "eval" / "sweep.json").read_text())["best_step"] == int(best["step"])
 
     png = tmp_path / "passk.png"
-    assert exit_code(["eval", "compare", str(run / "eval" / "checkpoint-2"), str(run / "eval" / "checkpoint-4"),
-                    "--k", "1..2", "--output", str(png)]) == 0  # fmt: skip
+    assert (
+        exit_code(
+            [
+                "eval",
+                "compare",
+                str(run / "eval" / "checkpoint-2"),
+                str(run / "eval" / "checkpoint-4"),
+                "--k",
+                "1..2",
+                "--output",
+                str(png),
+            ]
+        )
+        == 0
+    )
     assert png.read_bytes()[:4] == b"\x89PNG"

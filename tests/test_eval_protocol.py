@@ -24,11 +24,27 @@ EXTRACTION_CASES = [
     (r"Thus $x = \boxed{\dfrac{3}{4}}$.", "math500", r"\frac{3}{4}"),  # last boxed; dfrac -> frac
     (r"so \boxed 5$ done", "math500", "5"),  # "\boxed 5": up to the next $
     (r"first \boxed{1}, finally \boxed{\{2, 3\}}", "math500", "{2,3}"),  # the LAST boxed; \{ -> {
-    ("The final answer is $12\\text{ cm}$. I hope it is correct.", "minerva_math", "12"),  # Minerva form; trailing \text{}
-    ("The final answer is $3 \\times 10^8 m/s$. I hope it is correct.", "minerva_math", "3\\times10^8m/s"),  # units kept
-    ("The final answer is $3 \\times 10^8 m/s$. I hope it is correct.", "math500", "3\\times10^8/"),  # ...dropped elsewhere
+    (
+        "The final answer is $12\\text{ cm}$. I hope it is correct.",
+        "minerva_math",
+        "12",
+    ),  # Minerva form; trailing \text{}
+    (
+        "The final answer is $3 \\times 10^8 m/s$. I hope it is correct.",
+        "minerva_math",
+        "3\\times10^8m/s",
+    ),  # units kept
+    (
+        "The final answer is $3 \\times 10^8 m/s$. I hope it is correct.",
+        "math500",
+        "3\\times10^8/",
+    ),  # ...dropped elsewhere
     ("So the answer is 42 apples.", "math500", "42"),  # "he answer is"; a unit word dropped
-    ("Therefore the final answer is: 7.", "aime24", "7"),  # "final answer is"; leading ":" and trailing "." cut
+    (
+        "Therefore the final answer is: 7.",
+        "aime24",
+        "7",
+    ),  # "final answer is"; leading ":" and trailing "." cut
     ("Adding, 1,234 + 5 = 1,239", "amc23", "1239"),  # the last number, thousands commas removed
     ("no digits here", "math500", ""),  # nothing to read
     ("答案是 9\n\n其他", "math500", "9"),  # the Chinese trigger
@@ -65,8 +81,14 @@ def test_grade_completion_harness_vs_boxed():
     # the gold as the harness cleans it also counts: "10\text{ inches}" is 10 once its unit goes
     assert grade_completion("the answer is 10", r"10\text{ inches}", "math500")[1] is True
     # R1-style: only what follows </think>; none, no answer
-    assert grade_completion(r"<think>the answer is 3</think>so \boxed{4}", "4", "math500", think=True) == ("4", True)
-    assert grade_completion("<think>the answer is 4 but out of tokens", "4", "math500", think=True) == (None, False)
+    assert grade_completion(r"<think>the answer is 3</think>so \boxed{4}", "4", "math500", think=True) == (
+        "4",
+        True,
+    )
+    assert grade_completion("<think>the answer is 4 but out of tokens", "4", "math500", think=True) == (
+        None,
+        False,
+    )
     with pytest.raises(OneShotError, match="choose harness or boxed"):
         grade_completion("x", "1", "math500", extraction="last")
 
@@ -84,32 +106,61 @@ def test_arc_fixture_loads_with_lettered_choices(data_dir):
     spec = parse_benchmarks("arc_easy", data_dir)[0]
     assert spec.choices and spec.hub_config == "ARC-Easy"
     rows = load_benchmark(spec, data_dir)
-    assert rows[0]["problem"].endswith("Answer Choices: (A) Planetary density will decrease. (B) Planetary years will "
-                                       "become longer. (C) Planetary days will become shorter. (D) Planetary gravity "
-                                       "will become stronger.")  # fmt: skip
+    assert rows[0]["problem"].endswith(
+        "Answer Choices: (A) Planetary density will decrease. (B) Planetary years will "
+        "become longer. (C) Planetary days will become shorter. (D) Planetary gravity "
+        "will become stronger."
+    )
     assert [r["answer"] for r in rows] == ["C", "B", "D", "B"]  # the row labelled 1-4 is lettered A-D
     assert "(D) an iron nail" in rows[2]["problem"]
 
 
 def test_oneshot_eval_on_arc_fixture(tiny_model, data_dir, tmp_path):
     out = tmp_path / "arc"
-    assert exit_code(["eval", "--model", str(tiny_model), "--data-dir", str(data_dir), "--benchmarks", "arc_easy",
-                      "--max-tokens", "4", "--output-dir", str(out)]) == 0  # fmt: skip
+    assert (
+        exit_code(
+            [
+                "eval",
+                "--model",
+                str(tiny_model),
+                "--data-dir",
+                str(data_dir),
+                "--benchmarks",
+                "arc_easy",
+                "--max-tokens",
+                "4",
+                "--output-dir",
+                str(out),
+            ]
+        )
+        == 0
+    )
     summary = json.loads((out / "summary.json").read_text())["benchmarks"]["arc_easy"]
     assert summary["problems"] == 4 and summary["protocol"]["extraction"] == "harness"
     samples = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
-    for s in samples:  # each graded by the choice rule: correct exactly when the letter read is the gold letter
+    for (
+        s
+    ) in samples:  # each graded by the choice rule: correct exactly when the letter read is the gold letter
         assert s["correct"] == (harness_answer(s["completion"], "arc_easy") == s["gold"])
 
 
 def _save_config(path, dtype):
     from transformers import Qwen2Config
 
-    Qwen2Config(hidden_size=8, intermediate_size=16, num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=2,
-                vocab_size=32, dtype=dtype).save_pretrained(path)  # fmt: skip
+    Qwen2Config(
+        hidden_size=8,
+        intermediate_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        vocab_size=32,
+        dtype=dtype,
+    ).save_pretrained(path)
 
 
-@pytest.mark.parametrize("saved,expected", [("float32", "float16"), ("bfloat16", "bfloat16"), ("float16", "float16")])
+@pytest.mark.parametrize(
+    "saved,expected", [("float32", "float16"), ("bfloat16", "bfloat16"), ("float16", "float16")]
+)
 def test_auto_dtype_is_vllms_rule(tmp_path, saved, expected):
     from oneshot_trl.modeling import generation_dtype
 
@@ -143,12 +194,19 @@ def test_top_k_reaches_generate(tiny_tokenizer, top_k, expected):
     from oneshot_trl.evaluation.generation import HFGenerator
 
     model = _RecordingModel()
-    HFGenerator(model, tiny_tokenizer).generate(["1+1="], sample_index=0, temperature=0.6, top_p=0.9, top_k=top_k,
-                                                max_tokens=3, seed=0)  # fmt: skip
-    # -1 (off, as vLLM) becomes HF's 0 (off): left out, generate would fall back to generation_config's top_k=50
-    assert model.calls[-1]["top_k"] == expected and model.calls[-1]["top_p"] == 0.9 and model.calls[-1]["do_sample"]
-    HFGenerator(model, tiny_tokenizer).generate(["1+1="], sample_index=0, temperature=0.0, top_p=0.9, top_k=top_k,
-                                                max_tokens=3, seed=0)  # fmt: skip
+    HFGenerator(model, tiny_tokenizer).generate(
+        ["1+1="], sample_index=0, temperature=0.6, top_p=0.9, top_k=top_k, max_tokens=3, seed=0
+    )
+    # -1 (off, as vLLM) becomes HF's 0 (off): left out, generate would fall back to generation_config's
+    # top_k=50
+    assert (
+        model.calls[-1]["top_k"] == expected
+        and model.calls[-1]["top_p"] == 0.9
+        and model.calls[-1]["do_sample"]
+    )
+    HFGenerator(model, tiny_tokenizer).generate(
+        ["1+1="], sample_index=0, temperature=0.0, top_p=0.9, top_k=top_k, max_tokens=3, seed=0
+    )
     assert model.calls[-1]["do_sample"] is False and "top_k" not in model.calls[-1]
 
 
@@ -178,15 +236,39 @@ def test_vllm_requests(fake_vllm, tiny_model, tiny_tokenizer):
     from oneshot_trl.evaluation.generation import VLLMGenerator
 
     generator = VLLMGenerator(str(tiny_model), tiny_tokenizer)
-    assert fake_vllm["engines"] == [{"model": str(tiny_model), "tokenizer": str(tiny_model), "dtype": "float16", "seed": 0,
-                                     "max_model_len": None}]  # fmt: skip
-    sampled = generator.generate(["p1", "p2"], sample_index=3, temperature=0.6, top_p=0.95, top_k=-1, max_tokens=64, seed=100)
+    assert fake_vllm["engines"] == [
+        {
+            "model": str(tiny_model),
+            "tokenizer": str(tiny_model),
+            "dtype": "float16",
+            "seed": 0,
+            "max_model_len": None,
+        }
+    ]
+    sampled = generator.generate(
+        ["p1", "p2"], sample_index=3, temperature=0.6, top_p=0.95, top_k=-1, max_tokens=64, seed=100
+    )
     assert sampled == [(r"so \boxed{2}", 3)] * 2
-    assert fake_vllm["requests"][-1] == (["p1", "p2"], {"temperature": 0.6, "top_p": 0.95, "top_k": -1, "max_tokens": 64,
-                                                        "seed": 103, "stop_token_ids": generator.stop_ids})  # fmt: skip
+    assert fake_vllm["requests"][-1] == (
+        ["p1", "p2"],
+        {
+            "temperature": 0.6,
+            "top_p": 0.95,
+            "top_k": -1,
+            "max_tokens": 64,
+            "seed": 103,
+            "stop_token_ids": generator.stop_ids,
+        },
+    )
     generator.generate(["p"], sample_index=0, temperature=0.0, top_p=0.95, top_k=20, max_tokens=8, seed=0)
-    assert fake_vllm["requests"][-1][1] | {"stop_token_ids": None} == {"temperature": 0.0, "top_p": 1.0, "top_k": -1,
-                                                                      "max_tokens": 8, "seed": 0, "stop_token_ids": None}  # fmt: skip
+    assert fake_vllm["requests"][-1][1] | {"stop_token_ids": None} == {
+        "temperature": 0.0,
+        "top_p": 1.0,
+        "top_k": -1,
+        "max_tokens": 8,
+        "seed": 0,
+        "stop_token_ids": None,
+    }
 
 
 def test_vllm_backend_loads_no_hf_model(fake_vllm, tiny_model, shared_data, tmp_path, monkeypatch):
@@ -197,8 +279,26 @@ def test_vllm_backend_loads_no_hf_model(fake_vllm, tiny_model, shared_data, tmp_
 
     monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", refuse)
     out = tmp_path / "eval"
-    assert exit_code(["eval", "--model", str(tiny_model), "--backend", "vllm", "--data-dir", str(shared_data),
-                      "--benchmarks", "aime24", "--limit", "2", "--output-dir", str(out)]) == 0  # fmt: skip
+    assert (
+        exit_code(
+            [
+                "eval",
+                "--model",
+                str(tiny_model),
+                "--backend",
+                "vllm",
+                "--data-dir",
+                str(shared_data),
+                "--benchmarks",
+                "aime24",
+                "--limit",
+                "2",
+                "--output-dir",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert len(fake_vllm["engines"]) == 1
     summary = json.loads((out / "summary.json").read_text())["benchmarks"]["aime24"]
     assert summary["protocol"]["dtype"] == "float16" and summary["samples_per_problem"] == 8
@@ -214,31 +314,67 @@ def test_presets(tiny_model, shared_data, tmp_path, capsys):
     specs = {s.name: s for s in r1.apply(parse_benchmarks("math500,aime24,minerva_math,arc_easy"))}
     assert (specs["math500"].n, specs["math500"].temperature, specs["math500"].top_p) == (16, 0.6, 0.95)
     assert specs["aime24"].n == 64 and specs["minerva_math"].n == 16
-    assert specs["arc_easy"].n == 1 and specs["arc_easy"].temperature == 0.0  # not named by the preset: unchanged
+    assert (
+        specs["arc_easy"].n == 1 and specs["arc_easy"].temperature == 0.0
+    )  # not named by the preset: unchanged
     assert r1.think and r1.max_tokens == 8192 and PRESETS["r1-distill-1.5b-32k"].max_tokens == 32768
     assert PRESETS["llama-3.2-3b-instruct"].prompt == "bare"
     with pytest.raises(OneShotError, match="choose qwen2.5-math, r1-distill-1.5b-8k"):
         get_preset("r1")
     out = tmp_path / "e"
     # an explicit option wins over the preset's (--n 2 instead of 16, --max-tokens 4 instead of 8192)
-    assert exit_code(["eval", "--model", str(tiny_model), "--preset", "r1-distill-1.5b-8k", "--data-dir", str(shared_data),
-                      "--benchmarks", "math500", "--limit", "1", "--n", "2", "--max-tokens", "4",
-                      "--output-dir", str(out), "--dtype", "float32"]) == 0  # fmt: skip
+    assert (
+        exit_code(
+            [
+                "eval",
+                "--model",
+                str(tiny_model),
+                "--preset",
+                "r1-distill-1.5b-8k",
+                "--data-dir",
+                str(shared_data),
+                "--benchmarks",
+                "math500",
+                "--limit",
+                "1",
+                "--n",
+                "2",
+                "--max-tokens",
+                "4",
+                "--output-dir",
+                str(out),
+                "--dtype",
+                "float32",
+            ]
+        )
+        == 0
+    )
     protocol = json.loads((out / "summary.json").read_text())["benchmarks"]["math500"]["protocol"]
-    assert (protocol["n"], protocol["temperature"], protocol["top_p"], protocol["max_tokens"]) == (2, 0.6, 0.95, 4)
+    assert (protocol["n"], protocol["temperature"], protocol["top_p"], protocol["max_tokens"]) == (
+        2,
+        0.6,
+        0.95,
+        4,
+    )
     assert protocol["prompt"] == "bare" and protocol["dtype"] == "float32"
     assert json.loads((out / "protocol.json").read_text())["benchmarks"]["math500"]["think"] is True
     capsys.readouterr()
     assert exit_code(["eval", "--help"]) == 0
-    assert "r1-distill-1.5b-32k" in capsys.readouterr().out.replace("\n", "").replace("│", "").replace(" ", "")
+    assert "r1-distill-1.5b-32k" in capsys.readouterr().out.replace("\n", "").replace("│", "").replace(
+        " ", ""
+    )
 
 
 def test_paper_recipe_validates_as_the_authors():
     from oneshot_trl.config import RunConfig, load_recipe
 
     paper = load_recipe("paper-qwen2.5-math-1.5b")
-    assert (paper["eval_every"], paper["eval_before_train"], paper["eval_benchmarks"], paper["eval_prompt"]) == \
-        (20, True, "math500", "bare")  # fmt: skip
+    assert (
+        paper["eval_every"],
+        paper["eval_before_train"],
+        paper["eval_benchmarks"],
+        paper["eval_prompt"],
+    ) == (20, True, "math500", "bare")
     assert RunConfig().eval_samples == 1  # greedy
     for recipe in ("tiny-cpu", "testbed-cpu"):
         assert load_recipe(recipe).get("eval_every", RunConfig().eval_every) == 0  # off in the CPU recipes
@@ -251,4 +387,7 @@ def test_one_item_list_answers_are_read_as_their_item(tmp_path):
     path.write_text(json.dumps({"problem": "p", "answer": ["$\\frac{1}{2}$"]}) + "\n")
     assert load_problems(str(path))[0]["answer"] == "$\\frac{1}{2}$"  # not "['$\\frac{1}{2}$']"
     assert grade_completion("the answer is 0.5", "$\\frac{1}{2}$", "olympiadbench") == ("0.5", True)
-    assert grade_completion("the answer is 0.5", "", "olympiadbench") == ("0.5", None)  # an empty gold: ungraded
+    assert grade_completion("the answer is 0.5", "", "olympiadbench") == (
+        "0.5",
+        None,
+    )  # an empty gold: ungraded

@@ -61,7 +61,9 @@ def test_loaders_for_every_format(tmp_path):
     rows = _rows()
     (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n\n")
     (tmp_path / "b.json").write_text(json.dumps(rows))
-    (tmp_path / "c.json").write_text(json.dumps({"question": [r["question"] for r in rows], "solution": ["2", "4.0"]}))
+    (tmp_path / "c.json").write_text(
+        json.dumps({"question": [r["question"] for r in rows], "solution": ["2", "4.0"]})
+    )
     Dataset.from_list([{"question": r["question"], "solution": str(r["solution"])} for r in rows]).to_parquet(
         str(tmp_path / "d.parquet")
     )
@@ -107,7 +109,9 @@ def test_missing_file_and_columns(tmp_path):
     with pytest.raises(OneShotError, match="not found"):
         load_problems(str(tmp_path / "nope.jsonl"))
     (tmp_path / "x.jsonl").write_text(json.dumps({"q": "a", "a": "1"}) + "\n")
-    with pytest.raises(OneShotError, match=r"no column 'problem' or 'answer' \(columns: q, a\).*--problem-key"):
+    with pytest.raises(
+        OneShotError, match=r"no column 'problem' or 'answer' \(columns: q, a\).*--problem-key"
+    ):
         load_problems(str(tmp_path / "x.jsonl"))
 
 
@@ -127,11 +131,17 @@ def test_one_shot_layout_copies_and_groups():
     with pytest.raises(OneShotError, match="does not split evenly over 2 examples"):
         build_training_set(problems, refs, copies=7)
     full = build_full_set(problems)
-    assert len(full) == 10 and full["index"] == list(range(10)) and full[2]["prompt"][0]["content"] == "p2" + TRAIN_SUFFIX
+    assert (
+        len(full) == 10
+        and full["index"] == list(range(10))
+        and full[2]["prompt"][0]["content"] == "p2" + TRAIN_SUFFIX
+    )
     bare = build_training_set(problems, refs[:1], copies=2, template="bare")
     assert bare[0]["prompt"] == [{"role": "user", "content": "p3"}]
     assert build_full_set(problems, template="bare")[2]["prompt"] == [{"role": "user", "content": "p2"}]
-    with pytest.raises(OneShotError, match="unknown prompt template 'chat'; choose train, qwen25-math-cot, bare"):
+    with pytest.raises(
+        OneShotError, match="unknown prompt template 'chat'; choose train, qwen25-math-cot, bare"
+    ):
         build_full_set(problems, template="chat")
 
 
@@ -141,11 +151,14 @@ def test_prompt_text_through_a_chat_template(tiny_model):
     tok = load_tokenizer(tiny_model)
     text = render_prompt(tok, train_messages("What is 1+1?"))
     assert text == (
-        "<|im_start|>user\nWhat is 1+1? Let's think step by step and output the final answer within \\boxed{}."
+        "<|im_start|>user\nWhat is 1+1? Let's think step by step and output the final answer within "
+        "\\boxed{}."
         "<|im_end|>\n<|im_start|>assistant\n"
     )
     cot = render_prompt(tok, qwen25_math_cot_messages("What is 1+1?"))
-    assert cot.startswith("<|im_start|>system\nPlease reason step by step, and put your final answer within \\boxed{}.")
+    assert cot.startswith(
+        "<|im_start|>system\nPlease reason step by step, and put your final answer within \\boxed{}."
+    )
 
 
 def test_fallback_without_chat_template():

@@ -20,7 +20,9 @@ PPO = "PPO (`paper-ppo-qwen2.5-math-1.5b`)"
 
 def _rows(section: str) -> list[list[str]]:
     text = TABLE.read_text().split(f"## {section}", 1)[1].split("\n## ", 1)[0]
-    lines = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| verl knob")]
+    lines = [
+        line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| verl knob")
+    ]
     rows = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in lines]
     assert rows and all(len(r) == 5 for r in rows), "a table row without its five columns"
     return rows
@@ -29,8 +31,12 @@ def _rows(section: str) -> list[list[str]]:
 def mismatches(recipe: dict, section: str = GRPO) -> list[str]:
     """Rows whose 'our value' is not what ``recipe`` (or the config default) gives the named field."""
     config = OneShotPPOConfig if section == PPO else OneShotGRPOConfig
-    defaults = {f.name: f.default for cls in (RunConfig, config) for f in dataclasses.fields(cls)
-                if f.default is not dataclasses.MISSING}  # fmt: skip
+    defaults = {
+        f.name: f.default
+        for cls in (RunConfig, config)
+        for f in dataclasses.fields(cls)
+        if f.default is not dataclasses.MISSING
+    }
     wrong = []
     for verl_knob, _authors, field, ours, _note in _rows(section):
         if field == "—":
@@ -47,11 +53,25 @@ def test_grpo_table_matches_the_paper_recipe():
     assert mismatches(recipe) == []
     named = {re.fullmatch(r"`(\w+)`", r[2]).group(1) for r in _rows(GRPO) if r[2] != "—"}
     # every knob that changes the optimisation has its row
-    assert {"learning_rate", "beta", "use_bias_correction_kl", "epsilon", "max_grad_norm", "entropy_coef", "loss_type",
-            "num_generations", "prompts_per_step", "temperature", "max_completion_length", "scale_rewards"} <= named  # fmt: skip
+    assert {
+        "learning_rate",
+        "beta",
+        "use_bias_correction_kl",
+        "epsilon",
+        "max_grad_norm",
+        "entropy_coef",
+        "loss_type",
+        "num_generations",
+        "prompts_per_step",
+        "temperature",
+        "max_completion_length",
+        "scale_rewards",
+    } <= named
     # and a changed value, in the recipe or left to a default, is caught
     assert len(mismatches({**recipe, "use_bias_correction_kl": True, "learning_rate": 2e-6})) == 2
-    assert len(mismatches({k: v for k, v in recipe.items() if k != "weight_decay"})) == 1  # TRL's default is 0.0
+    assert (
+        len(mismatches({k: v for k, v in recipe.items() if k != "weight_decay"})) == 1
+    )  # TRL's default is 0.0
 
 
 def test_ppo_table_matches_the_paper_ppo_recipe():

@@ -19,7 +19,9 @@ def test_clip_each_clips_policy_and_critic_separately():
     _clip_each(policy, critic, 1.0, norms)(None, (), {})
     assert norms == [pytest.approx((6.0, 0.3))]
     assert policy[0].grad.norm().item() == pytest.approx(1.0)  # clipped to the bound
-    assert critic[0].grad.norm().item() == pytest.approx(0.3)  # under the bound: untouched (a joint clip would scale it)
+    assert critic[0].grad.norm().item() == pytest.approx(
+        0.3
+    )  # under the bound: untouched (a joint clip would scale it)
 
 
 def _trainer(tiny_model, dsr, tmp_path, **overrides):
@@ -28,19 +30,38 @@ def _trainer(tiny_model, dsr, tmp_path, **overrides):
     from oneshot_trl.trainers.ppo import build_ppo_trainer
     from oneshot_trl.train import _training_set
 
-    run, args = resolve("ppo-tiny-cpu", overrides={"model": str(tiny_model), "dataset": str(dsr), "example_id": "pi1",
-                                                   "output_dir": str(tmp_path), "max_steps": 1, "save_strategy": "no",
-                                                   **overrides})  # fmt: skip
+    run, args = resolve(
+        "ppo-tiny-cpu",
+        overrides={
+            "model": str(tiny_model),
+            "dataset": str(dsr),
+            "example_id": "pi1",
+            "output_dir": str(tmp_path),
+            "max_steps": 1,
+            "save_strategy": "no",
+            **overrides,
+        },
+    )
     model, tokenizer = load_model_and_tokenizer(run.model, dtype="float32")
     rows, _ = _training_set(run, tokenizer)
     return build_ppo_trainer(run, args, model, tokenizer, rows, [], None)
 
 
 def test_the_critic_learns_at_its_own_rate(tiny_model, dsr, tmp_path):
-    trainer = _trainer(tiny_model, dsr, tmp_path, learning_rate=1e-4, critic_learning_rate=1e-3, weight_decay=0.0,
-                       max_grad_norm=1.0)  # fmt: skip
+    trainer = _trainer(
+        tiny_model,
+        dsr,
+        tmp_path,
+        learning_rate=1e-4,
+        critic_learning_rate=1e-3,
+        weight_decay=0.0,
+        max_grad_norm=1.0,
+    )
     wrapper = trainer.accelerator.unwrap_model(trainer.model)
-    ids = {"policy": {id(p) for p in wrapper.policy.parameters()}, "critic": {id(p) for p in wrapper.value_model.parameters()}}
+    ids = {
+        "policy": {id(p) for p in wrapper.policy.parameters()},
+        "critic": {id(p) for p in wrapper.value_model.parameters()},
+    }
     for group in trainer.optimizer.param_groups:
         owner = {"policy" if id(p) in ids["policy"] else "critic" for p in group["params"]}
         assert len(owner) == 1 and group["lr"] == {"policy": 1e-4, "critic": 1e-3}[owner.pop()]
@@ -54,7 +75,8 @@ def test_the_critic_learns_at_its_own_rate(tiny_model, dsr, tmp_path):
     # Adam's first step moves each weight by about its learning rate: the critic's ten times the policy's
     policy, critic = (sum(v) / len(v) for v in moved.values())
     assert 5 < critic / policy < 20
-    # one optimizer step for the rollout batch's 2 micro-batches (TRL alone stepped at each), both modules clipped
+    # one optimizer step for the rollout batch's 2 micro-batches (TRL alone stepped at each), both modules
+    # clipped
     assert trainer.args.gradient_accumulation_steps == 2
     assert len(trainer.clipped_norms) == 1 and all(n > 0 for n in trainer.clipped_norms[0])
 

@@ -11,20 +11,33 @@ from conftest import exit_code
 from oneshot_trl.config import load_recipe, recipe_names
 
 PAPER_GRPO = [name for name in recipe_names() if name.startswith("paper-") and "ppo" not in name]
-# Size (the tiny model, 2 prompts x 2 completions, 8 new tokens, one step, a 1-problem validation read offline)
+# Size (the tiny model, 2 prompts x 2 completions, 8 new tokens, one step, a 1-problem validation read
+# offline)
 # and device (CPU, float32). Nothing else.
 SIZE_AND_DEVICE = {
-    "--prompts_per_step": "2", "--num_generations": "2", "--per_device_train_batch_size": "4",
-    "--max_completion_length": "8", "--max_steps": "1", "--save_strategy": "no", "--eval_limit": "1",
-    "--eval_max_tokens": "4", "--bf16": "false", "--use_cpu": "true", "--dtype": "float32",
+    "--prompts_per_step": "2",
+    "--num_generations": "2",
+    "--per_device_train_batch_size": "4",
+    "--max_completion_length": "8",
+    "--max_steps": "1",
+    "--save_strategy": "no",
+    "--eval_limit": "1",
+    "--eval_max_tokens": "4",
+    "--bf16": "false",
+    "--use_cpu": "true",
+    "--dtype": "float32",
     "--gradient_checkpointing": "false",
-}  # fmt: skip
+}
 
 
 def test_every_paper_model_has_a_recipe_and_a_full_set_twin():
     models = {load_recipe(name)["model"] for name in PAPER_GRPO}
-    assert models == {"Qwen/Qwen2.5-Math-1.5B", "Qwen/Qwen2.5-Math-7B", "meta-llama/Llama-3.2-3B-Instruct",
-                      "deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B"}  # fmt: skip
+    assert models == {
+        "Qwen/Qwen2.5-Math-1.5B",
+        "Qwen/Qwen2.5-Math-7B",
+        "meta-llama/Llama-3.2-3B-Instruct",
+        "deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B",
+    }
     for name in PAPER_GRPO:
         if name.endswith("-dsr-sub"):
             twin, one_shot = load_recipe(name), load_recipe(name[: -len("-dsr-sub")])
@@ -32,19 +45,40 @@ def test_every_paper_model_has_a_recipe_and_a_full_set_twin():
             assert twin == one_shot  # and nothing else differs
     r1 = load_recipe("paper-r1-distill-qwen-1.5b")
     assert (r1["max_steps"], r1["max_completion_length"], r1["think"]) == (1200, 8192, True)
-    assert load_recipe("paper-qwen2.5-math-7b")["max_steps"] == load_recipe("paper-llama-3.2-3b-instruct")["max_steps"] == 1000
+    assert (
+        load_recipe("paper-qwen2.5-math-7b")["max_steps"]
+        == load_recipe("paper-llama-3.2-3b-instruct")["max_steps"]
+        == 1000
+    )
     for name in PAPER_GRPO:  # what every model's recipe keeps from the authors' script
         recipe = load_recipe(name)
-        assert (recipe["learning_rate"], recipe["beta"], recipe["use_bias_correction_kl"], recipe["prompts_per_step"],
-                recipe["num_generations"], recipe["temperature"]) == (1e-6, 0.001, False, 128, 8, 0.6)  # fmt: skip
+        assert (
+            recipe["learning_rate"],
+            recipe["beta"],
+            recipe["use_bias_correction_kl"],
+            recipe["prompts_per_step"],
+            recipe["num_generations"],
+            recipe["temperature"],
+        ) == (1e-6, 0.001, False, 128, 8, 0.6)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("recipe", PAPER_GRPO)
 def test_paper_recipe_runs_one_step_offline(recipe, tiny_model, dsr, shared_data, tmp_path):
     out = tmp_path / "run"
-    argv = ["train", "--recipe", recipe, "--model", str(tiny_model), "--dataset", str(dsr), "--output-dir", str(out),
-            "--eval_data_dir", str(shared_data)]  # fmt: skip
+    argv = [
+        "train",
+        "--recipe",
+        recipe,
+        "--model",
+        str(tiny_model),
+        "--dataset",
+        str(dsr),
+        "--output-dir",
+        str(out),
+        "--eval_data_dir",
+        str(shared_data),
+    ]
     if not recipe.endswith("-dsr-sub"):
         argv += ["--example-id", "pi1"]
     for flag, value in SIZE_AND_DEVICE.items():
@@ -53,7 +87,11 @@ def test_paper_recipe_runs_one_step_offline(recipe, tiny_model, dsr, shared_data
     record = json.loads((out / "run.json").read_text())
     shipped = load_recipe(recipe)
     trainer, run = record["trainer_config"], record["run_config"]
-    kept = {k: v for k, v in shipped.items() if f"--{k}" not in SIZE_AND_DEVICE and k not in ("model", "example_id")}
+    kept = {
+        k: v
+        for k, v in shipped.items()
+        if f"--{k}" not in SIZE_AND_DEVICE and k not in ("model", "example_id")
+    }
     for key, value in kept.items():  # every value not overridden reached the run as shipped
         assert (trainer | run)[key] == value, key
     assert record["examples"][0]["id"] == ("full-set" if recipe.endswith("-dsr-sub") else "pi1")
@@ -77,12 +115,43 @@ def test_a_recipe_that_extends_itself_is_refused(tmp_path):
 @pytest.mark.ppo
 def test_paper_ppo_recipe_runs_one_step_offline(tiny_model, dsr, tmp_path):
     out = tmp_path / "ppo"
-    argv = ["train", "--recipe", "paper-ppo-qwen2.5-math-1.5b", "--model", str(tiny_model), "--dataset", str(dsr),
-            "--example-id", "pi1", "--output-dir", str(out), "--prompts_per_step", "2", "--num_generations", "2",
-            "--per_device_train_batch_size", "4", "--max_completion_length", "8", "--max_steps", "1",
-            "--save_strategy", "no", "--bf16", "false", "--use_cpu", "true", "--dtype", "float32"]  # fmt: skip
+    argv = [
+        "train",
+        "--recipe",
+        "paper-ppo-qwen2.5-math-1.5b",
+        "--model",
+        str(tiny_model),
+        "--dataset",
+        str(dsr),
+        "--example-id",
+        "pi1",
+        "--output-dir",
+        str(out),
+        "--prompts_per_step",
+        "2",
+        "--num_generations",
+        "2",
+        "--per_device_train_batch_size",
+        "4",
+        "--max_completion_length",
+        "8",
+        "--max_steps",
+        "1",
+        "--save_strategy",
+        "no",
+        "--bf16",
+        "false",
+        "--use_cpu",
+        "true",
+        "--dtype",
+        "float32",
+    ]
     assert exit_code(argv) == 0
     trainer = json.loads((out / "run.json").read_text())["trainer_config"]
-    assert (trainer["critic_learning_rate"], trainer["cliprange_value"], trainer["kl_estimator"], trainer["vf_coef"],
-            trainer["entropy_coef"]) == \
-        (1e-5, 0.5, "k1", 1.0, 0.001)  # fmt: skip
+    assert (
+        trainer["critic_learning_rate"],
+        trainer["cliprange_value"],
+        trainer["kl_estimator"],
+        trainer["vf_coef"],
+        trainer["entropy_coef"],
+    ) == (1e-5, 0.5, "k1", 1.0, 0.001)

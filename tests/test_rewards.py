@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from oneshot_trl.rewards import extract_answer, extract_boxed, format_reward, is_equivalent, make_math_reward, math_reward
+from oneshot_trl.rewards import (
+    extract_answer,
+    extract_boxed,
+    format_reward,
+    is_equivalent,
+    make_math_reward,
+    math_reward,
+)
 from oneshot_trl.rewards.normalize import normalize
 from oneshot_trl.rewards.reward import gold_is_gradable, grade_answer
 
@@ -25,7 +32,10 @@ KNOWN_MISSES = {("i", "\\sqrt{-1}"), ("-1", "e^{i\\pi}")}
 
 
 def test_reward_imports_neither_torch_nor_trl():
-    code = "import sys, oneshot_trl.rewards; print('torch' in sys.modules, 'trl' in sys.modules, 'typer' in sys.modules)"
+    code = (
+        "import sys, oneshot_trl.rewards; "
+        "print('torch' in sys.modules, 'trl' in sys.modules, 'typer' in sys.modules)"
+    )
     import subprocess
 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -68,16 +78,30 @@ def test_labelled_equivalence(pair):
     assert is_equivalent(pair["pred"], pair["gold"]) is pair["equivalent"]
 
 
-@pytest.mark.parametrize("pair", HELD_OUT + FAMILIES, ids=[f"{p['pred']}|{p['gold']}" for p in HELD_OUT + FAMILIES])
+@pytest.mark.parametrize(
+    "pair", HELD_OUT + FAMILIES, ids=[f"{p['pred']}|{p['gold']}" for p in HELD_OUT + FAMILIES]
+)
 def test_held_out_and_family_equivalence(pair):
     assert is_equivalent(pair["pred"], pair["gold"]) is pair["equivalent"]
 
 
 @pytest.mark.parametrize(
     "pred, gold",
-    [("32, 349", "32349"), ("1, 234", "1234"), (r"0.0833", r"\frac{1}{12}"), ("0.333333", r"\frac{1}{3}+10^{-5}"),
-     (r"\frac{1}{0}", r"\frac{1}{4}"), ("(2,5),(2,7)", "p=5,q=2;p=7,q=2"), ("5n+20", "5n+10"), ("2+2004!", "1+2004!"),
-     (r"\frac{\pi}{3}", "60"), ("y=2x+1", "y=2x-1"), ("4:40", "40"), ("1:2", "2:1"), ("c<2", "c<3")],
+    [
+        ("32, 349", "32349"),
+        ("1, 234", "1234"),
+        (r"0.0833", r"\frac{1}{12}"),
+        ("0.333333", r"\frac{1}{3}+10^{-5}"),
+        (r"\frac{1}{0}", r"\frac{1}{4}"),
+        ("(2,5),(2,7)", "p=5,q=2;p=7,q=2"),
+        ("5n+20", "5n+10"),
+        ("2+2004!", "1+2004!"),
+        (r"\frac{\pi}{3}", "60"),
+        ("y=2x+1", "y=2x-1"),
+        ("4:40", "40"),
+        ("1:2", "2:1"),
+        ("c<2", "c<3"),
+    ],
 )
 def test_never_rewards_these_wrong_answers(pred, gold):
     assert is_equivalent(pred, gold) is False
@@ -89,15 +113,18 @@ def test_numbers_beyond_floats_are_compared_without_an_internal_error():
 
     before = grade.internal_errors
     assert check_equivalence("2004!", "2y=1.5") is False and check_equivalence("2004!", "3:1.5") is False
-    assert check_equivalence("1+2004!", "2+2004!") is False and check_equivalence("2004!+1", "1+2004!") is True
+    assert (
+        check_equivalence("1+2004!", "2+2004!") is False and check_equivalence("2004!+1", "1+2004!") is True
+    )
     assert grade.internal_errors == before  # float(2004!) overflowed inside the grader before
 
 
 def test_numeric_golds_are_formatted_and_lists_refused():
     import numpy as np
 
-    assert math_reward([r"\boxed{27}", r"\boxed{27.5}", r"\boxed{3}", r"\boxed{4}"], answer=[27, 27.5, np.int64(3), 5]) == [
-        1.0, 1.0, 1.0, 0.0]  # fmt: skip
+    assert math_reward(
+        [r"\boxed{27}", r"\boxed{27.5}", r"\boxed{3}", r"\boxed{4}"], answer=[27, 27.5, np.int64(3), 5]
+    ) == [1.0, 1.0, 1.0, 0.0]
     with pytest.raises(ValueError, match="'answer' column holds a list"):
         math_reward([r"\boxed{1}"], answer=[[1, 2]])
 
@@ -131,7 +158,11 @@ def test_every_eval_gold_in_another_spelling_and_against_its_neighbour(shared_da
 def test_ungradable_golds_give_none():
     assert gold_is_gradable("12.8") and not gold_is_gradable("") and not gold_is_gradable(r"\frac{1}{2")
     assert not gold_is_gradable(r"\text{}") and not gold_is_gradable(None)
-    assert math_reward([r"\boxed{1}", r"\boxed{1}", r"\boxed{1}"], answer=["", "1", None]) == [None, 1.0, None]
+    assert math_reward([r"\boxed{1}", r"\boxed{1}", r"\boxed{1}"], answer=["", "1", None]) == [
+        None,
+        1.0,
+        None,
+    ]
     assert grade_answer(r"\boxed{1}", r"\frac{1}{2") == ("1", None)
 
 

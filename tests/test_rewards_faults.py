@@ -19,7 +19,12 @@ from oneshot_trl.rewards.symbolic import SymbolicPool, _Worker
 
 SLOW_TRUE = (r"\sin^2 x+\cos^2 x", "1")  # sympy needs ~0.1-0.3 s; no cheap stage decides it
 SLOW_FALSE = (r"\sin^{10}x+\cos^{10}x", r"1-5\sin^2x\cos^2x+4\sin^4x\cos^4x")
-ALGEBRA = [("2y", "y+y", True), ("a^2-b^2", "(a-b)(a+b)", True), ("2y", "3y", False), ("x(x+1)", "x^2+x", True)]
+ALGEBRA = [
+    ("2y", "y+y", True),
+    ("a^2-b^2", "(a-b)(a+b)", True),
+    ("2y", "3y", False),
+    ("x(x+1)", "x^2+x", True),
+]
 
 
 class Interrupted(Exception):
@@ -72,7 +77,9 @@ def test_workers_beyond_descriptor_1024():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != resource.RLIM_INFINITY and hard < 2048:
         pytest.skip(f"cannot open 1100 descriptors (hard limit {hard})")
-    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 4096) if hard == resource.RLIM_INFINITY else hard, hard))
+    resource.setrlimit(
+        resource.RLIMIT_NOFILE, (max(soft, 4096) if hard == resource.RLIM_INFINITY else hard, hard)
+    )
     held = []
     try:
         while len(held) < 1100:  # a long training process: DeepSpeed, NCCL, datasets, dataloader workers
@@ -107,8 +114,11 @@ def test_timeouts_and_errors_are_counted_in_the_reward_metrics(monkeypatch):
     reward = make_math_reward(timeout=0.001)
     for _ in range(2):  # not cached: the second step checks (and counts) again
         metrics = {}
-        out = reward([f"\\boxed{{{SLOW_TRUE[0]}}}", r"\boxed{1}"], answer=["1", "1"],
-                     log_metric=lambda k, v: metrics.__setitem__(k, v))  # fmt: skip
+        out = reward(
+            [f"\\boxed{{{SLOW_TRUE[0]}}}", r"\boxed{1}"],
+            answer=["1", "1"],
+            log_metric=lambda k, v: metrics.__setitem__(k, v),
+        )
         assert out == [0.0, 1.0]
         assert metrics["math_reward/timeouts"] == 1.0 and metrics["math_reward/errors"] == 0.0
 

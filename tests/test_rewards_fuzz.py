@@ -15,10 +15,50 @@ from oneshot_trl.rewards.normalize import normalize
 from oneshot_trl.rewards.numeric import to_rational
 
 LATEX_BITS = [
-    "\\frac", "\\dfrac", "\\sqrt", "\\boxed", "\\fbox", "\\left", "\\right", "\\{", "\\}", "{", "}", "(", ")", "[",
-    "]", "^", "_", ",", ".", "-", "+", "/", "\\pi", "\\infty", "\\text", "\\%", "$", "x", "=", "\\cup", "&", "\\\\",
-    "\\begin{pmatrix}", "\\end{pmatrix}", "\\circ", "0", "1", "2", "9", " ", "\x00", "é", "\\overline",
-]  # fmt: skip
+    "\\frac",
+    "\\dfrac",
+    "\\sqrt",
+    "\\boxed",
+    "\\fbox",
+    "\\left",
+    "\\right",
+    "\\{",
+    "\\}",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "^",
+    "_",
+    ",",
+    ".",
+    "-",
+    "+",
+    "/",
+    "\\pi",
+    "\\infty",
+    "\\text",
+    "\\%",
+    "$",
+    "x",
+    "=",
+    "\\cup",
+    "&",
+    "\\\\",
+    "\\begin{pmatrix}",
+    "\\end{pmatrix}",
+    "\\circ",
+    "0",
+    "1",
+    "2",
+    "9",
+    " ",
+    "\x00",
+    "é",
+    "\\overline",
+]
 latexish = st.lists(st.sampled_from(LATEX_BITS) | st.text(max_size=3), max_size=40).map("".join)
 FAST = settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -32,7 +72,9 @@ def test_string_stages_never_raise(text):
     assert isinstance(n.text, str)
     value = to_rational(n.text)
     # an exact value, and the same value read back from its own fraction
-    assert value is None or (isinstance(value, Fraction) and to_rational(f"{value.numerator}/{value.denominator}") == value)
+    assert value is None or (
+        isinstance(value, Fraction) and to_rational(f"{value.numerator}/{value.denominator}") == value
+    )
 
 
 @FAST
@@ -53,10 +95,17 @@ def test_grader_returns_a_bool_within_the_timeout(pred, gold):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.fractions(max_denominator=50).filter(lambda f: abs(f) < 10**6), st.integers(min_value=1, max_value=9))
+@given(
+    st.fractions(max_denominator=50).filter(lambda f: abs(f) < 10**6), st.integers(min_value=1, max_value=9)
+)
 def test_numbers_in_other_spellings_and_their_neighbours(value, step):
-    """A value spelled as a fraction, a decimal or a mixed form equals itself; moved by any step it does not."""
-    frac = rf"\frac{{{value.numerator}}}{{{value.denominator}}}" if value.denominator != 1 else str(value.numerator)
+    """A value spelled as a fraction, a decimal or a mixed form equals itself; moved by any step it does
+    not."""
+    frac = (
+        rf"\frac{{{value.numerator}}}{{{value.denominator}}}"
+        if value.denominator != 1
+        else str(value.numerator)
+    )
     other = value + Fraction(step, value.denominator * 10)
     assert is_equivalent(f"{value.numerator}/{value.denominator}", frac)
     assert is_equivalent(rf"\dfrac{{{value.numerator * step}}}{{{value.denominator * step}}}", frac)
@@ -82,11 +131,25 @@ def test_closed_form_stage_agrees_with_sympy_on_random_expressions():
 
     def expression(depth):
         if depth == 0 or rng.random() < 0.3:
-            return rng.choice([sp.Integer(rng.randint(-9, 9)), sp.Rational(rng.randint(1, 9), rng.randint(1, 9)),
-                               x, y, sp.pi, sp.sqrt(rng.randint(2, 12))])  # fmt: skip
+            return rng.choice(
+                [
+                    sp.Integer(rng.randint(-9, 9)),
+                    sp.Rational(rng.randint(1, 9), rng.randint(1, 9)),
+                    x,
+                    y,
+                    sp.pi,
+                    sp.sqrt(rng.randint(2, 12)),
+                ]
+            )
         op, a, b = rng.choice("+-*/^r"), expression(depth - 1), expression(depth - 1)
-        return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b if b != 0 else a,
-                "^": lambda: a ** rng.randint(0, 3), "r": lambda: sp.sqrt(a)}[op]()  # fmt: skip
+        return {
+            "+": lambda: a + b,
+            "-": lambda: a - b,
+            "*": lambda: a * b,
+            "/": lambda: a / b if b != 0 else a,
+            "^": lambda: a ** rng.randint(0, 3),
+            "r": lambda: sp.sqrt(a),
+        }[op]()
 
     decided = 0
     for _ in range(400):

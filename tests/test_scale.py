@@ -23,8 +23,22 @@ pytestmark = pytest.mark.slow
 def ppo(tmp_path, tiny_model, dsr, *extra, expect=0):
     out = tmp_path / "ppo"
     with pytest.raises(SystemExit) as info:
-        main(["train", "--algo", "ppo", "--model", str(tiny_model), "--dataset", str(dsr), "--recipe", "ppo-tiny-cpu",
-              "--output-dir", str(out), *extra])  # fmt: skip
+        main(
+            [
+                "train",
+                "--algo",
+                "ppo",
+                "--model",
+                str(tiny_model),
+                "--dataset",
+                str(dsr),
+                "--recipe",
+                "ppo-tiny-cpu",
+                "--output-dir",
+                str(out),
+                *extra,
+            ]
+        )
     assert info.value.code == expect
     return out
 
@@ -65,8 +79,26 @@ def test_ppo_trains_with_records_and_resumes(tmp_path, tiny_model, dsr):
     assert model.generate(torch.tensor([[1, 2, 3]]), max_new_tokens=2, do_sample=False).shape[1] >= 4
     # resume: a 4-step run continues from checkpoint-2 and numbers its steps 3 and 4
     with pytest.raises(SystemExit) as info:
-        main(["train", "--algo", "ppo", "--model", str(tiny_model), "--dataset", str(dsr), "--recipe", "ppo-tiny-cpu",
-              "--output-dir", str(out), "--example-id", "pi1", "--max-steps", "4", "--resume"])  # fmt: skip
+        main(
+            [
+                "train",
+                "--algo",
+                "ppo",
+                "--model",
+                str(tiny_model),
+                "--dataset",
+                str(dsr),
+                "--recipe",
+                "ppo-tiny-cpu",
+                "--output-dir",
+                str(out),
+                "--example-id",
+                "pi1",
+                "--max-steps",
+                "4",
+                "--resume",
+            ]
+        )
     assert info.value.code == 0
     assert [m["step"] for m in jsonl(out / "metrics.jsonl")] == [1, 2, 3, 4]
     assert [h["step"] for h in jsonl(out / "history.jsonl")] == [1, 2, 3, 4]
@@ -82,7 +114,11 @@ def test_ppo_resume_without_a_critic_is_one_line_and_keeps_the_record(tmp_path, 
     capsys.readouterr()
     ppo(tmp_path, tiny_model, dsr, "--example-id", "pi1", "--max-steps", "4", "--resume", expect=2)
     err = capsys.readouterr().err
-    assert "no complete checkpoint" in err and "PPO under DeepSpeed saves no critic" in err and "--overwrite" in err
+    assert (
+        "no complete checkpoint" in err
+        and "PPO under DeepSpeed saves no critic" in err
+        and "--overwrite" in err
+    )
     assert (out / "run.json").read_text() == record and (out / "metrics.jsonl").read_text() == metrics
 
 
@@ -103,7 +139,9 @@ def test_ppo_without_trl_ppo_fails_with_one_line(monkeypatch, capsys):
         main(["train", "--algo", "ppo", "--model", "x", "--example-id", "pi1"])
     assert info.value.code == 2
     err = capsys.readouterr().err.strip()
-    assert "needs TRL 1.12.x" in err and "pip install 'oneshot-trl[ppo]'" in err and len(err.splitlines()) == 1
+    assert (
+        "needs TRL 1.12.x" in err and "pip install 'oneshot-trl[ppo]'" in err and len(err.splitlines()) == 1
+    )
     # the run's own option errors come first: a LoRA request is refused for what it is
     with pytest.raises(SystemExit) as info:
         main(["train", "--algo", "ppo", "--model", "x", "--example-id", "pi1", "--use-peft"])
@@ -111,15 +149,25 @@ def test_ppo_without_trl_ppo_fails_with_one_line(monkeypatch, capsys):
     assert "--use-peft is supported with --algo grpo only" in capsys.readouterr().err
 
 
-requires_deepspeed = pytest.mark.skipif(importlib.util.find_spec("deepspeed") is None,
-                                        reason="the deepspeed extra is not installed")  # fmt: skip
+requires_deepspeed = pytest.mark.skipif(
+    importlib.util.find_spec("deepspeed") is None, reason="the deepspeed extra is not installed"
+)
 
 
 def launch_two_processes(config: str, out: Path, port: int, *train_args: str, env_extra: dict | None = None):
     env = dict(os.environ, OMP_NUM_THREADS="1", MASTER_PORT=str(port), **(env_extra or {}))
     accelerate = shutil.which("accelerate", path=str(Path(sys.executable).parent)) or "accelerate"
-    cmd = [accelerate, "launch", "--config_file", str(ROOT / "accelerate_configs" / "cpu" / config),
-           str(ROOT / "cli.py"), "train", "--output-dir", str(out), *train_args]  # fmt: skip
+    cmd = [
+        accelerate,
+        "launch",
+        "--config_file",
+        str(ROOT / "accelerate_configs" / "cpu" / config),
+        str(ROOT / "cli.py"),
+        "train",
+        "--output-dir",
+        str(out),
+        *train_args,
+    ]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
 
 
@@ -131,12 +179,43 @@ def test_deepspeed_zero_on_two_cpu_processes(tmp_path, tiny_model, dsr, shared_d
     part: under ZeRO-3 validation on rank 0 alone never finished)."""
     out = tmp_path / f"{algo}-zero{stage}"
     recipe = "tiny-cpu" if algo == "grpo" else "ppo-tiny-cpu"
-    validation = ["--eval-every", "1", "--eval-benchmarks", "math500", "--eval-limit", "3",
-                  "--eval-data-dir", str(shared_data), "--eval_max_tokens", "4"] if algo == "grpo" else []  # fmt: skip
-    proc = launch_two_processes(f"zero{stage}.yaml", out, 29500 + stage + (10 if algo == "ppo" else 0),
-                                "--algo", algo, "--model", str(tiny_model), "--dataset", str(dsr), "--recipe", recipe,
-                                "--example-id", "pi1", "--max-steps", "2", "--per_device_train_batch_size", "4",
-                                *validation, env_extra={"DS_ACCELERATOR": "cpu"})  # fmt: skip
+    validation = (
+        [
+            "--eval-every",
+            "1",
+            "--eval-benchmarks",
+            "math500",
+            "--eval-limit",
+            "3",
+            "--eval-data-dir",
+            str(shared_data),
+            "--eval_max_tokens",
+            "4",
+        ]
+        if algo == "grpo"
+        else []
+    )
+    proc = launch_two_processes(
+        f"zero{stage}.yaml",
+        out,
+        29500 + stage + (10 if algo == "ppo" else 0),
+        "--algo",
+        algo,
+        "--model",
+        str(tiny_model),
+        "--dataset",
+        str(dsr),
+        "--recipe",
+        recipe,
+        "--example-id",
+        "pi1",
+        "--max-steps",
+        "2",
+        "--per_device_train_batch_size",
+        "4",
+        *validation,
+        env_extra={"DS_ACCELERATOR": "cpu"},
+    )
     # Judge by artefacts, not only the exit code (a rare teardown abort was seen after a finished run).
     assert (out / "run.json").exists(), proc.stderr[-4000:]
     metrics = jsonl(out / "metrics.jsonl")
@@ -144,7 +223,9 @@ def test_deepspeed_zero_on_two_cpu_processes(tmp_path, tiny_model, dsr, shared_d
     assert [m["step"] for m in metrics] == ([0, 1, 2] if validation else [1, 2]), proc.stderr[-4000:]
     history = jsonl(out / "history.jsonl")
     assert [h["step"] for h in history] == [1, 2]
-    assert all(h["total"] == 16 if algo == "grpo" else h["total"] == 8 for h in history)  # both ranks' rollouts
+    assert all(
+        h["total"] == 16 if algo == "grpo" else h["total"] == 8 for h in history
+    )  # both ranks' rollouts
     assert json.loads((out / "run.json").read_text())["world_size"] == 2
     if validation:
         assert all(0.0 <= m["eval/math500/accuracy"] <= 1.0 for m in metrics), metrics
@@ -158,12 +239,46 @@ def test_in_training_validation_under_ddp_on_two_cpu_processes(tmp_path, tiny_mo
     """Plain DDP on CPU: torchrun with 2 processes over gloo (accelerate's MULTI_CPU launch starts one)."""
     out = tmp_path / "ddp"
     torchrun = shutil.which("torchrun", path=str(Path(sys.executable).parent)) or "torchrun"
-    cmd = [torchrun, "--nproc_per_node", "2", "--master_port", "29530", str(ROOT / "cli.py"), "train", "--output-dir",
-           str(out), "--model", str(tiny_model), "--dataset", str(dsr), "--recipe", "tiny-cpu", "--example-id", "pi1",
-           "--max-steps", "2", "--per_device_train_batch_size", "4", "--ddp_backend", "gloo", "--use_cpu", "true",
-           "--eval-every", "1", "--eval-benchmarks", "math500", "--eval-limit", "3", "--eval-data-dir", str(shared_data),
-           "--eval_max_tokens", "4"]  # fmt: skip
-    proc = subprocess.run(cmd, env=dict(os.environ, OMP_NUM_THREADS="1"), capture_output=True, text=True, timeout=900)
+    cmd = [
+        torchrun,
+        "--nproc_per_node",
+        "2",
+        "--master_port",
+        "29530",
+        str(ROOT / "cli.py"),
+        "train",
+        "--output-dir",
+        str(out),
+        "--model",
+        str(tiny_model),
+        "--dataset",
+        str(dsr),
+        "--recipe",
+        "tiny-cpu",
+        "--example-id",
+        "pi1",
+        "--max-steps",
+        "2",
+        "--per_device_train_batch_size",
+        "4",
+        "--ddp_backend",
+        "gloo",
+        "--use_cpu",
+        "true",
+        "--eval-every",
+        "1",
+        "--eval-benchmarks",
+        "math500",
+        "--eval-limit",
+        "3",
+        "--eval-data-dir",
+        str(shared_data),
+        "--eval_max_tokens",
+        "4",
+    ]
+    proc = subprocess.run(
+        cmd, env=dict(os.environ, OMP_NUM_THREADS="1"), capture_output=True, text=True, timeout=900
+    )
     metrics = jsonl(out / "metrics.jsonl") if (out / "metrics.jsonl").exists() else []
     assert [m["step"] for m in metrics] == [0, 1, 2], proc.stderr[-4000:]  # step 0: the check before training
     assert json.loads((out / "run.json").read_text())["world_size"] == 2
@@ -176,8 +291,20 @@ def test_use_vllm_without_vllm_fails_with_one_line(capsys, tmp_path):
     if importlib.util.find_spec("vllm") is not None:
         pytest.skip("vLLM is installed here")
     with pytest.raises(SystemExit) as info:
-        main(["train", "--model", "x", "--example-id", "pi1", "--recipe", "tiny-cpu", "--use-vllm",
-              "--output-dir", str(tmp_path / "v")])  # fmt: skip
+        main(
+            [
+                "train",
+                "--model",
+                "x",
+                "--example-id",
+                "pi1",
+                "--recipe",
+                "tiny-cpu",
+                "--use-vllm",
+                "--output-dir",
+                str(tmp_path / "v"),
+            ]
+        )
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert "--use-vllm needs vLLM (GPU only): pip install 'oneshot-trl[vllm]'" in err
@@ -193,7 +320,9 @@ def test_vllm_flags_map_onto_grpo_config(monkeypatch, flags, expected):
     import oneshot_trl.config as config
 
     real_find_spec, real_resolve = importlib.util.find_spec, config.resolve
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object() if name == "vllm" else real_find_spec(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: object() if name == "vllm" else real_find_spec(name, *a)
+    )
     seen = {}
 
     def resolve_and_stop(recipe, config_file, overrides, extra_args):
@@ -203,7 +332,19 @@ def test_vllm_flags_map_onto_grpo_config(monkeypatch, flags, expected):
 
     monkeypatch.setattr(config, "resolve", resolve_and_stop)
     with pytest.raises(SystemExit):
-        main(["train", "--model", "x", "--recipe", "tiny-cpu", "--use-vllm", *flags, "--vllm_server_port", "8123"])
+        main(
+            [
+                "train",
+                "--model",
+                "x",
+                "--recipe",
+                "tiny-cpu",
+                "--use-vllm",
+                *flags,
+                "--vllm_server_port",
+                "8123",
+            ]
+        )
     assert seen["overrides"]["vllm_mode"] == expected
     args = seen["args"]
     assert args.use_vllm is True and args.vllm_mode == expected and args.vllm_server_port == 8123

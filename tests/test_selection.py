@@ -55,7 +55,12 @@ def test_input_order_ties_differ_only_inside_the_zero_std_block(shared_data):
 
 
 def _synthetic():
-    return {7: [0.0, 0.5, 1.0, 0.5], 3: [0.25, 0.25, 0.25, 0.25], 9: [0.0, 1.0, 0.0, 1.0], 1: [1.0, 0.75, 1.0, 0.5]}
+    return {
+        7: [0.0, 0.5, 1.0, 0.5],
+        3: [0.25, 0.25, 0.25, 0.25],
+        9: [0.0, 1.0, 0.0, 1.0],
+        1: [1.0, 0.75, 1.0, 0.5],
+    }
 
 
 def _write_all_formats(tmp_path):
@@ -64,12 +69,25 @@ def _write_all_formats(tmp_path):
     with steps.open("w") as f:
         for step in range(4):
             for index, values in data.items():
-                f.write(json.dumps({"step": step + 1, "index": index, "example_id": f"idx{index}", "correct": 0,
-                                    "total": 4, "accuracy": values[step]}) + "\n")  # fmt: skip
+                f.write(
+                    json.dumps(
+                        {
+                            "step": step + 1,
+                            "index": index,
+                            "example_id": f"idx{index}",
+                            "correct": 0,
+                            "total": 4,
+                            "accuracy": values[step],
+                        }
+                    )
+                    + "\n"
+                )
     obj = tmp_path / "acc.json"
     obj.write_text(json.dumps({str(k): v for k, v in data.items()}, indent=2))
     rows = tmp_path / "rows.jsonl"
-    rows.write_text("".join(json.dumps({"index": k, "hv_history": v, "answer": str(k)}) + "\n" for k, v in data.items()))
+    rows.write_text(
+        "".join(json.dumps({"index": k, "hv_history": v, "answer": str(k)}) + "\n" for k, v in data.items())
+    )
     return steps, obj, rows
 
 
@@ -106,8 +124,14 @@ def test_ties_keep_input_order(tmp_path):
         ("", "empty history file"),
         ('{"0": [0.5, 0.25], "1": [0.5', "malformed or truncated JSON"),
         ('{"0": [0.5, "high"]}', "index 0: non-numeric accuracy 'high'"),
-        ('{"index": 0, "hv_history": [0.5]}\n{"index": 1, "hv_history": [0.5, null]}\n', "h.jsonl:2: non-numeric accuracy None"),
-        ('{"step": 1, "index": 0, "accuracy": 0.5}\n{"step": 1, "index": 1, "accuracy": "x"}\n', "h.jsonl:2: non-numeric"),
+        (
+            '{"index": 0, "hv_history": [0.5]}\n{"index": 1, "hv_history": [0.5, null]}\n',
+            "h.jsonl:2: non-numeric accuracy None",
+        ),
+        (
+            '{"step": 1, "index": 0, "accuracy": 0.5}\n{"step": 1, "index": 1, "accuracy": "x"}\n',
+            "h.jsonl:2: non-numeric",
+        ),
         ('{"step": 1, "index": 0, "accuracy": 0.5}\n{oops}\n', "h.jsonl:2: not a history row"),
     ],
 )
@@ -136,9 +160,25 @@ def test_unequal_lengths_are_reported_not_fatal(tmp_path):
 def test_cli_outputs(tmp_path, capsys, shared_data):
     out = tmp_path
     code, stdout, _ = run_cli(
-        ["select-examples", "--history", str(shared_data / "dsr_sub_1209.jsonl"), "--tie-order", "hv_rank",
-         "--top", "3", "--json", str(out / "r.json"), "--csv", str(out / "r.csv"), "--plot", str(out / "r.png"),
-         "--export", str(out / "pi1.jsonl"), "--copies", "128"],  # fmt: skip
+        [
+            "select-examples",
+            "--history",
+            str(shared_data / "dsr_sub_1209.jsonl"),
+            "--tie-order",
+            "hv_rank",
+            "--top",
+            "3",
+            "--json",
+            str(out / "r.json"),
+            "--csv",
+            str(out / "r.csv"),
+            "--plot",
+            str(out / "r.png"),
+            "--export",
+            str(out / "pi1.jsonl"),
+            "--copies",
+            "128",
+        ],
         capsys,
     )
     assert code == 0
@@ -154,14 +194,40 @@ def test_cli_outputs(tmp_path, capsys, shared_data):
 @pytest.mark.parametrize("columns", [60, 80])
 def test_key_columns_never_truncate_in_a_narrow_terminal(capsys, shared_data, monkeypatch, columns):
     monkeypatch.setenv("COLUMNS", str(columns))
-    monkeypatch.setattr("oneshot_trl.cli.select_examples.console", __import__("rich.console").console.Console())
-    code, stdout, _ = run_cli(["select-examples", "--history", str(shared_data / "dsr_sub_1209.jsonl"),
-                               "--tie-order", "hv_rank", "--top", "12"], capsys)  # fmt: skip
+    monkeypatch.setattr(
+        "oneshot_trl.cli.select_examples.console", __import__("rich.console").console.Console()
+    )
+    code, stdout, _ = run_cli(
+        [
+            "select-examples",
+            "--history",
+            str(shared_data / "dsr_sub_1209.jsonl"),
+            "--tie-order",
+            "hv_rank",
+            "--top",
+            "12",
+        ],
+        capsys,
+    )
     assert code == 0
     rows = [line for line in stdout.splitlines() if line.startswith("│ pi")]
     assert len(rows) == 12 and max(len(line) for line in stdout.splitlines()) <= columns
-    ranking = json.loads(run_cli(["select-examples", "--history", str(shared_data / "dsr_sub_1209.jsonl"),
-                                  "--tie-order", "hv_rank", "--top", "12", "--format", "json"], capsys)[1])  # fmt: skip
+    ranking = json.loads(
+        run_cli(
+            [
+                "select-examples",
+                "--history",
+                str(shared_data / "dsr_sub_1209.jsonl"),
+                "--tie-order",
+                "hv_rank",
+                "--top",
+                "12",
+                "--format",
+                "json",
+            ],
+            capsys,
+        )[1]
+    )
     for row, expected in zip(rows, ranking):  # π, index and the 4-decimal score whole, in every row
         cells = [c.strip() for c in row.split("│")[1:4]]
         assert cells == [expected["pi"], str(expected["index"]), f"{expected['score']:.4f}"]
@@ -169,11 +235,31 @@ def test_key_columns_never_truncate_in_a_narrow_terminal(capsys, shared_data, mo
 
 
 def test_format_tsv_and_json_for_scripts(capsys, shared_data):
-    argv = ["select-examples", "--history", str(shared_data / "dsr_sub_1209.jsonl"), "--tie-order", "hv_rank", "--top", "3"]
+    argv = [
+        "select-examples",
+        "--history",
+        str(shared_data / "dsr_sub_1209.jsonl"),
+        "--tie-order",
+        "hv_rank",
+        "--top",
+        "3",
+    ]
     code, tsv, _ = run_cli(argv + ["--format", "tsv"], capsys)
     lines = tsv.splitlines()
-    assert code == 0 and lines[0].split("\t") == ["pi", "rank", "index", "score", "mean_accuracy", "appearances", "answer"]
-    assert [line.split("\t")[:3] for line in lines[1:]] == [["pi1", "1", "124"], ["pi2", "2", "267"], ["pi3", "3", "531"]]
+    assert code == 0 and lines[0].split("\t") == [
+        "pi",
+        "rank",
+        "index",
+        "score",
+        "mean_accuracy",
+        "appearances",
+        "answer",
+    ]
+    assert [line.split("\t")[:3] for line in lines[1:]] == [
+        ["pi1", "1", "124"],
+        ["pi2", "2", "267"],
+        ["pi3", "3", "531"],
+    ]
     code, out, _ = run_cli(argv + ["--format", "json"], capsys)
     assert [r["index"] for r in json.loads(out)] == [124, 267, 531]
     code, _, err = run_cli(argv + ["--format", "xml"], capsys)
@@ -192,10 +278,25 @@ def test_cli_index_missing_from_dataset(tmp_path, capsys):
 @pytest.mark.slow
 def test_one_command_from_nothing_to_pi1(tmp_path, capsys, tiny_model):
     data = tmp_path / "d.jsonl"
-    data.write_text("".join(json.dumps({"problem": f"What is {i}+{i}?", "answer": str(2 * i)}) + "\n" for i in range(8)))
+    data.write_text(
+        "".join(json.dumps({"problem": f"What is {i}+{i}?", "answer": str(2 * i)}) + "\n" for i in range(8))
+    )
     code, stdout, err = run_cli(
-        ["select-examples", "--model", str(tiny_model), "--dataset", str(data), "--epochs", "2", "--recipe", "tiny-cpu",
-         "--output-dir", str(tmp_path / "full"), "--export", str(tmp_path / "pi1.jsonl")],  # fmt: skip
+        [
+            "select-examples",
+            "--model",
+            str(tiny_model),
+            "--dataset",
+            str(data),
+            "--epochs",
+            "2",
+            "--recipe",
+            "tiny-cpu",
+            "--output-dir",
+            str(tmp_path / "full"),
+            "--export",
+            str(tmp_path / "pi1.jsonl"),
+        ],
         capsys,
     )
     assert code == 0, err
@@ -208,9 +309,17 @@ def test_one_command_from_nothing_to_pi1(tmp_path, capsys, tiny_model):
 def test_step_metrics_shared_by_grpo_and_ppo():
     from oneshot_trl.history import accuracy_metrics, step_rows
 
-    rows = [{"example_id": "pi1", "correct": c} for c in (1, 1, 0, 1)] + [{"example_id": "pi13", "correct": c} for c in (0, 0)]
-    assert accuracy_metrics(rows) == {"oneshot/train_accuracy": 0.5, "oneshot/accuracy/pi1": 0.75, "oneshot/accuracy/pi13": 0.0}
-    assert accuracy_metrics(rows[:4]) == {"oneshot/train_accuracy": 0.75}  # one example: its accuracy is the step's
+    rows = [{"example_id": "pi1", "correct": c} for c in (1, 1, 0, 1)] + [
+        {"example_id": "pi13", "correct": c} for c in (0, 0)
+    ]
+    assert accuracy_metrics(rows) == {
+        "oneshot/train_accuracy": 0.5,
+        "oneshot/accuracy/pi1": 0.75,
+        "oneshot/accuracy/pi13": 0.0,
+    }
+    assert accuracy_metrics(rows[:4]) == {
+        "oneshot/train_accuracy": 0.75
+    }  # one example: its accuracy is the step's
     many = [{"example_id": str(i), "correct": i % 2} for i in range(17)]
     assert list(accuracy_metrics(many)) == ["oneshot/train_accuracy"]  # a full set: no per-example metric
     assert step_rows(3, [7, 7, 9], ["pi1", "pi1", "x"], [True, False, True]) == [

@@ -24,8 +24,18 @@ pytestmark = pytest.mark.slow
 
 def train(tmp_path, tiny_model, dsr, *extra, name="run", expect=0, capsys=None):
     out = tmp_path / name
-    argv = ["train", "--model", str(tiny_model), "--dataset", str(dsr), "--recipe", "tiny-cpu",
-            "--output-dir", str(out), *extra]  # fmt: skip
+    argv = [
+        "train",
+        "--model",
+        str(tiny_model),
+        "--dataset",
+        str(dsr),
+        "--recipe",
+        "tiny-cpu",
+        "--output-dir",
+        str(out),
+        *extra,
+    ]
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert info.value.code == expect
@@ -43,17 +53,41 @@ def small_set(tmp_path):
 def test_single_example_records_everything(tmp_path, tiny_model, dsr):
     out = train(tmp_path, tiny_model, dsr, "--example-id", "pi1", "--max-steps", "3", "--seed", "7")
     record = json.loads((out / "run.json").read_text())
-    assert record["examples"] == [{"id": "pi1", "index": 124, "answer": "12.8",
-                                   "problem_sha256": record["examples"][0]["problem_sha256"]}]  # fmt: skip
+    assert record["examples"] == [
+        {
+            "id": "pi1",
+            "index": 124,
+            "answer": "12.8",
+            "problem_sha256": record["examples"][0]["problem_sha256"],
+        }
+    ]
     assert len(record["examples"][0]["problem_sha256"]) == 16
     assert record["seed"] == 7 and record["trainer_config"]["seed"] == 7
     assert record["run_config"]["example_id"] == "pi1" and record["trainer_config"]["entropy_coef"] == 0.001
-    assert {"python", "torch", "trl", "transformers", "peft", "accelerate", "deepspeed", "math-verify"} <= set(record["versions"])
+    assert {
+        "python",
+        "torch",
+        "trl",
+        "transformers",
+        "peft",
+        "accelerate",
+        "deepspeed",
+        "math-verify",
+    } <= set(record["versions"])
     assert "git_sha" in record and record["command"]
     metrics = jsonl(out / "metrics.jsonl")
     assert [m["step"] for m in metrics] == [1, 2, 3]
-    for key in ("reward", "entropy", "kl", "oneshot/train_accuracy", "oneshot/distinct_answers", "oneshot/distinct_2",
-                "oneshot/reflection_rate", "oneshot/mean_response_tokens", "math_reward/no_answer_rate"):  # fmt: skip
+    for key in (
+        "reward",
+        "entropy",
+        "kl",
+        "oneshot/train_accuracy",
+        "oneshot/distinct_answers",
+        "oneshot/distinct_2",
+        "oneshot/reflection_rate",
+        "oneshot/mean_response_tokens",
+        "math_reward/no_answer_rate",
+    ):
         assert key in metrics[0], key
     history = jsonl(out / "history.jsonl")
     assert [(h["step"], h["index"], h["total"]) for h in history] == [(s, 124, 16) for s in (1, 2, 3)]
@@ -74,7 +108,12 @@ def test_saved_config_carries_bf16_training_dtype(tmp_path, tiny_model, dsr):
 def test_few_shot_mix_splits_copies_and_logs_each_example(tmp_path, tiny_model, dsr):
     out = train(tmp_path, tiny_model, dsr, "--example-id", "pi1,pi13", "--max-steps", "2")
     history = jsonl(out / "history.jsonl")
-    assert [(h["step"], h["index"], h["total"]) for h in history] == [(1, 124, 8), (1, 682, 8), (2, 124, 8), (2, 682, 8)]
+    assert [(h["step"], h["index"], h["total"]) for h in history] == [
+        (1, 124, 8),
+        (1, 682, 8),
+        (2, 124, 8),
+        (2, 682, 8),
+    ]
     metrics = jsonl(out / "metrics.jsonl")
     assert "oneshot/accuracy/pi1" in metrics[0] and "oneshot/accuracy/pi13" in metrics[0]
 
@@ -94,8 +133,21 @@ def test_full_set_run_records_per_epoch_history(tmp_path, tiny_model, small_set)
 
 
 def test_lora_saves_adapters_and_merges(tmp_path, tiny_model, dsr):
-    out = train(tmp_path, tiny_model, dsr, "--example-id", "pi1", "--max-steps", "2", "--use-peft", "--lora-r",
-                "4", "--lora-target-modules", "q_proj,v_proj", "--merge-lora")  # fmt: skip
+    out = train(
+        tmp_path,
+        tiny_model,
+        dsr,
+        "--example-id",
+        "pi1",
+        "--max-steps",
+        "2",
+        "--use-peft",
+        "--lora-r",
+        "4",
+        "--lora-target-modules",
+        "q_proj,v_proj",
+        "--merge-lora",
+    )
     adapter = json.loads((out / "adapter_config.json").read_text())
     assert adapter["r"] == 4 and set(adapter["target_modules"]) == {"q_proj", "v_proj"}
     from transformers import AutoModelForCausalLM
@@ -105,8 +157,23 @@ def test_lora_saves_adapters_and_merges(tmp_path, tiny_model, dsr):
 
 
 def test_entropy_only_training_has_no_policy_gradient(tmp_path, tiny_model, dsr):
-    out = train(tmp_path, tiny_model, dsr, "--example-id", "pi1", "--max-steps", "2", "--reward", "none",
-                "--pg-coef", "0", "--entropy-coef", "0.01", "--beta", "0")  # fmt: skip
+    out = train(
+        tmp_path,
+        tiny_model,
+        dsr,
+        "--example-id",
+        "pi1",
+        "--max-steps",
+        "2",
+        "--reward",
+        "none",
+        "--pg-coef",
+        "0",
+        "--entropy-coef",
+        "0.01",
+        "--beta",
+        "0",
+    )
     metrics = jsonl(out / "metrics.jsonl")
     assert all(m["policy_loss"] == 0 for m in metrics)  # TRL's policy_loss holds the KL term too: beta 0 here
     assert all(m["loss"] == pytest.approx(-0.01 * m["entropy"], rel=1e-4) for m in metrics)
@@ -129,12 +196,20 @@ def test_existing_run_is_not_overwritten(tmp_path, tiny_model, dsr, capsys):
     "extra, message",
     [
         (["--model", "/nonexistent/model"], "model path not found: /nonexistent/model"),
-        (["--recipe", "nope"], "unknown recipe 'nope'; shipped recipes: paper-llama-3.2-3b-instruct, paper-llama-3.2-3b-instruct-dsr-sub, "
-                                    "paper-ppo-qwen2.5-math-1.5b, paper-qwen2.5-math-1.5b, paper-qwen2.5-math-1.5b-dsr-sub, "
-                                    "paper-qwen2.5-math-7b, paper-qwen2.5-math-7b-dsr-sub, paper-r1-distill-qwen-1.5b, "
-                                    "paper-r1-distill-qwen-1.5b-dsr-sub, ppo-tiny-cpu, testbed-cpu, tiny-cpu"),
+        (
+            ["--recipe", "nope"],
+            "unknown recipe 'nope'; shipped recipes: paper-llama-3.2-3b-instruct, "
+            "paper-llama-3.2-3b-instruct-dsr-sub, "
+            "paper-ppo-qwen2.5-math-1.5b, paper-qwen2.5-math-1.5b, paper-qwen2.5-math-1.5b-dsr-sub, "
+            "paper-qwen2.5-math-7b, paper-qwen2.5-math-7b-dsr-sub, paper-r1-distill-qwen-1.5b, "
+            "paper-r1-distill-qwen-1.5b-dsr-sub, ppo-tiny-cpu, testbed-cpu, tiny-cpu",
+        ),
         (["--config", "{bad_yaml}"], "unknown config key(s) 'lerning_rate' in"),
-        (["--per_device_train_batch_size", "5"], "16 completions per step (4 prompts × 4 generations) is not divisible by 1 device(s) × 5 per device"),
+        (
+            ["--per_device_train_batch_size", "5"],
+            "16 completions per step (4 prompts × 4 generations) is not divisible by 1 device(s) × 5 per "
+            "device",
+        ),
         (["--example-id", "pi0"], "unknown example id 'pi0'; valid ids"),
         (["--not_a_field", "3"], "unknown option(s) --not_a_field 3"),
         (["--prompt", "chat"], "unknown prompt template 'chat'; choose train, qwen25-math-cot, bare"),
@@ -153,9 +228,29 @@ def test_bad_input_is_one_line(tmp_path, tiny_model, dsr, capsys, extra, message
 
 
 def _cli(out, tiny_model, dsr, *extra):
-    return [sys.executable, "-m", "oneshot_trl", "train", "--model", str(tiny_model), "--dataset", str(dsr),
-            "--recipe", "tiny-cpu", "--example-id", "pi1", "--output-dir", str(out), "--max-steps", "8",
-            "--save_steps", "2", "--seed", "3", *extra]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "oneshot_trl",
+        "train",
+        "--model",
+        str(tiny_model),
+        "--dataset",
+        str(dsr),
+        "--recipe",
+        "tiny-cpu",
+        "--example-id",
+        "pi1",
+        "--output-dir",
+        str(out),
+        "--max-steps",
+        "8",
+        "--save_steps",
+        "2",
+        "--seed",
+        "3",
+        *extra,
+    ]
 
 
 def assert_same_run(straight: Path, resumed: Path) -> None:
@@ -168,7 +263,9 @@ def assert_same_run(straight: Path, resumed: Path) -> None:
     assert [m["step"] for m in rows_a] == [m["step"] for m in rows_b]
     for a, b in zip(rows_a, rows_b):
         for key, value in a.items():
-            timing = key == "eps" or any(w in key for w in ("time", "per_second", "runtime", "flos"))  # eps: episodes/s
+            timing = key == "eps" or any(
+                w in key for w in ("time", "per_second", "runtime", "flos")
+            )  # eps: episodes/s
             if isinstance(value, (int, float)) and not timing:
                 assert b[key] == pytest.approx(value, rel=1e-4, abs=1e-6), (a["step"], key)
     weights_a, weights_b = load_file(straight / "model.safetensors"), load_file(resumed / "model.safetensors")
@@ -186,7 +283,11 @@ def kill_at_a_random_step(cmd: list[str], out: Path, env: dict, last_step: int) 
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         history = out / "history.jsonl"
-        if any(out.glob("checkpoint-*")) and history.exists() and history.read_text().count("\n") >= kill_after:
+        if (
+            any(out.glob("checkpoint-*"))
+            and history.exists()
+            and history.read_text().count("\n") >= kill_after
+        ):
             break
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
@@ -203,25 +304,49 @@ def test_resume_after_sigkill_matches_an_uninterrupted_run(tmp_path, tiny_model,
     step = kill_at_a_random_step(_cli(killed, tiny_model, dsr), killed, env, last_step=8)
     subprocess.run(_cli(killed, tiny_model, dsr, "--resume"), check=True, env=env, capture_output=True)
     assert json.loads((killed / "run.json").read_text())["resumed_from"].rsplit("-", 1)[1] in ("2", "4", "6")
-    assert [m["step"] for m in jsonl(killed / "metrics.jsonl")] == list(range(1, 9)), f"killed after step {step}"
+    assert [m["step"] for m in jsonl(killed / "metrics.jsonl")] == list(range(1, 9)), (
+        f"killed after step {step}"
+    )
     assert_same_run(straight, killed)
 
 
 @pytest.mark.ppo
 def test_ppo_resume_after_sigkill_matches_an_uninterrupted_run(tmp_path, tiny_model, dsr):
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    cmd = [sys.executable, "-m", "oneshot_trl", "train", "--algo", "ppo", "--model", str(tiny_model), "--dataset",
-           str(dsr), "--recipe", "ppo-tiny-cpu", "--example-id", "pi1", "--max-steps", "6", "--save_steps", "2",
-           "--seed", "3"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "oneshot_trl",
+        "train",
+        "--algo",
+        "ppo",
+        "--model",
+        str(tiny_model),
+        "--dataset",
+        str(dsr),
+        "--recipe",
+        "ppo-tiny-cpu",
+        "--example-id",
+        "pi1",
+        "--max-steps",
+        "6",
+        "--save_steps",
+        "2",
+        "--seed",
+        "3",
+    ]
     straight, killed = tmp_path / "straight", tmp_path / "killed"
     subprocess.run(cmd + ["--output-dir", str(straight)], check=True, env=env, capture_output=True)
     step = kill_at_a_random_step(cmd + ["--output-dir", str(killed)], killed, env, last_step=6)
     subprocess.run(cmd + ["--output-dir", str(killed), "--resume"], check=True, env=env, capture_output=True)
-    assert [m["step"] for m in jsonl(killed / "metrics.jsonl")] == list(range(1, 7)), f"killed after step {step}"
+    assert [m["step"] for m in jsonl(killed / "metrics.jsonl")] == list(range(1, 7)), (
+        f"killed after step {step}"
+    )
     assert_same_run(straight, killed)
 
 
 # --- the trainer's contract with TRL ---------------------------------------------------------------------
+
 
 def _trainers(tiny_model, tmp_path, **config):
     from datasets import Dataset
@@ -234,24 +359,44 @@ def _trainers(tiny_model, tmp_path, **config):
 
     tok = load_tokenizer(tiny_model)
     data = Dataset.from_list([{"prompt": "1+1=", "answer": "2"}] * 4)
-    common = dict(per_device_train_batch_size=4, num_generations=4, max_completion_length=8, use_cpu=True,
-                  report_to="none", loss_type="grpo", beta=0.0, **config)  # fmt: skip
-    plain = GRPOTrainer(model=AutoModelForCausalLM.from_pretrained(tiny_model), reward_funcs=[math_reward],
-                        args=GRPOConfig(output_dir=str(tmp_path / "a"), **{k: v for k, v in common.items() if k != "pg_coef"}),
-                        train_dataset=data, processing_class=tok)  # fmt: skip
-    ours = OneShotGRPOTrainer(model=AutoModelForCausalLM.from_pretrained(tiny_model), reward_funcs=[math_reward],
-                              args=OneShotGRPOConfig(output_dir=str(tmp_path / "b"), **common),
-                              train_dataset=data, processing_class=tok)  # fmt: skip
+    common = dict(
+        per_device_train_batch_size=4,
+        num_generations=4,
+        max_completion_length=8,
+        use_cpu=True,
+        report_to="none",
+        loss_type="grpo",
+        beta=0.0,
+        **config,
+    )
+    plain = GRPOTrainer(
+        model=AutoModelForCausalLM.from_pretrained(tiny_model),
+        reward_funcs=[math_reward],
+        args=GRPOConfig(
+            output_dir=str(tmp_path / "a"), **{k: v for k, v in common.items() if k != "pg_coef"}
+        ),
+        train_dataset=data,
+        processing_class=tok,
+    )
+    ours = OneShotGRPOTrainer(
+        model=AutoModelForCausalLM.from_pretrained(tiny_model),
+        reward_funcs=[math_reward],
+        args=OneShotGRPOConfig(output_dir=str(tmp_path / "b"), **common),
+        train_dataset=data,
+        processing_class=tok,
+    )
     return plain, ours
 
 
 def _inputs():
     torch.manual_seed(0)
     return {
-        "prompt_ids": torch.randint(3, 100, (4, 5)), "prompt_mask": torch.ones(4, 5, dtype=torch.long),
-        "completion_ids": torch.randint(3, 100, (4, 6)), "completion_mask": torch.ones(4, 6, dtype=torch.long),
+        "prompt_ids": torch.randint(3, 100, (4, 5)),
+        "prompt_mask": torch.ones(4, 5, dtype=torch.long),
+        "completion_ids": torch.randint(3, 100, (4, 6)),
+        "completion_mask": torch.ones(4, 6, dtype=torch.long),
         "advantages": torch.tensor([1.0, -0.5, 0.25, -0.75]),
-    }  # fmt: skip
+    }
 
 
 def _loss(trainer):
@@ -268,7 +413,9 @@ def test_entropy_bonus_is_trls_native_term_counted_once(tiny_model, tmp_path):
     inputs = _inputs()
     ids = torch.cat([inputs["prompt_ids"], inputs["completion_ids"]], dim=1)
     with torch.no_grad():
-        logits = ours0.model(input_ids=ids).logits[:, inputs["prompt_ids"].shape[1] - 1 : -1]  # predicting completions
+        logits = ours0.model(input_ids=ids).logits[
+            :, inputs["prompt_ids"].shape[1] - 1 : -1
+        ]  # predicting completions
     logp = torch.log_softmax(logits.float(), dim=-1)
     entropy = -(logp.exp() * logp).sum(-1).mean().item()
     assert entropy > 0.1
@@ -297,8 +444,16 @@ def test_recipe_then_yaml_then_flags(tmp_path):
     assert args.top_p == 0.9 and args.max_completion_length == 16  # YAML-only and recipe-only values survive
     assert run.prompts_per_step == 4 and args.gradient_accumulation_steps == 4  # 16 rollouts / (1 x 4)
     _, paper = resolve(None, overrides={"bf16": False})
-    assert (paper.learning_rate, paper.beta, paper.entropy_coef, paper.temperature, paper.max_completion_length,
-            paper.loss_type, paper.save_steps, paper.max_steps) == (1e-6, 0.001, 0.001, 0.6, 3072, "dapo", 20, 2000)  # fmt: skip
+    assert (
+        paper.learning_rate,
+        paper.beta,
+        paper.entropy_coef,
+        paper.temperature,
+        paper.max_completion_length,
+        paper.loss_type,
+        paper.save_steps,
+        paper.max_steps,
+    ) == (1e-6, 0.001, 0.001, 0.6, 3072, "dapo", 20, 2000)
 
 
 def test_yaml_null_and_command_line_none_mean_none(tmp_path):
@@ -311,7 +466,9 @@ def test_yaml_null_and_command_line_none_mean_none(tmp_path):
     assert args.min_p is None and args.max_completion_length is None  # the recipe's 16 is overridden by null
     _, args = resolve("tiny-cpu", extra_args=["--min_p", "0.1", "--max_completion_length", "None"])
     assert args.min_p == 0.1 and args.max_completion_length is None
-    with pytest.raises(OneShotError, match="^--top_k cannot be null"):  # an int field: 0 disables it, None is no value
+    with pytest.raises(
+        OneShotError, match="^--top_k cannot be null"
+    ):  # an int field: 0 disables it, None is no value
         resolve("tiny-cpu", extra_args=["--top_k", "None"])
 
 
@@ -328,7 +485,10 @@ def test_ds_accelerator_cpu_leaves_a_single_process_alone(monkeypatch):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--algo", "ppo", "--recipe", "ppo-tiny-cpu", "--use-peft"], "--use-peft is supported with --algo grpo only"),
+        (
+            ["--algo", "ppo", "--recipe", "ppo-tiny-cpu", "--use-peft"],
+            "--use-peft is supported with --algo grpo only",
+        ),
         (["--load-in-4bit"], "--load_in_4bit/--load_in_8bit are not supported"),
         (["--eval-every", "1", "--eval-benchmarks", "gsm8k"], "unknown benchmark(s) gsm8k"),
     ],
@@ -336,6 +496,8 @@ def test_ds_accelerator_cpu_leaves_a_single_process_alone(monkeypatch):
 def test_errors_with_overwrite_leave_the_existing_run(tmp_path, tiny_model, dsr, capsys, extra, message):
     out = train(tmp_path, tiny_model, dsr, "--example-id", "pi1", "--max-steps", "1")
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    train(tmp_path, tiny_model, dsr, "--example-id", "pi1", "--max-steps", "1", "--overwrite", *extra, expect=2)
+    train(
+        tmp_path, tiny_model, dsr, "--example-id", "pi1", "--max-steps", "1", "--overwrite", *extra, expect=2
+    )
     assert message in capsys.readouterr().err
     assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before

@@ -1,4 +1,5 @@
-"""This package's contract with TRL, in the fast suite, on every TRL it supports (scripts/test.sh runs it on the
+"""This package's contract with TRL, in the fast suite, on every TRL it supports (scripts/test.sh runs it on
+the
 newest TRL and on 1.12): every private TRL method the trainers override or call still exists with the same
 parameters and is still called where the hooks expect."""
 
@@ -19,10 +20,15 @@ def test_grpo_hooks_keep_their_signatures_and_call_sites():
     for name, params in TRL_HOOKS.items():
         method = getattr(GRPOTrainer, name, None)
         assert method is not None, f"TRL removed GRPOTrainer.{name}: update oneshot_trl/trainers/grpo.py"
-        assert list(inspect.signature(method).parameters) == params, f"TRL changed GRPOTrainer.{name}'s signature"
+        assert list(inspect.signature(method).parameters) == params, (
+            f"TRL changed GRPOTrainer.{name}'s signature"
+        )
     source = inspect.getsource(GRPOTrainer)
     for call in TRL_CALL_SITES:
-        assert call in source, f"GRPOTrainer no longer calls {call!r}: an override in oneshot_trl/trainers/grpo.py would go unused"
+        assert call in source, (
+            f"GRPOTrainer no longer calls {call!r}: an override in oneshot_trl/trainers/grpo.py would go "
+            f"unused"
+        )
 
 
 def test_grpo_hands_reward_functions_what_the_step_recorder_reads():
@@ -30,7 +36,9 @@ def test_grpo_hands_reward_functions_what_the_step_recorder_reads():
 
     source = inspect.getsource(GRPOTrainer._calculate_rewards)
     for kwarg in ("trainer_state", "log_metric"):
-        assert f'reward_kwargs["{kwarg}"]' in source, f"TRL no longer passes {kwarg} to reward functions: StepRecorder needs it"
+        assert f'reward_kwargs["{kwarg}"]' in source, (
+            f"TRL no longer passes {kwarg} to reward functions: StepRecorder needs it"
+        )
 
 
 @pytest.mark.ppo
@@ -41,4 +49,6 @@ def test_trl_ppo_still_calls_the_hooked_methods():
     for name, lines in TRL_PPO_HOOKS.items():
         source = inspect.getsource(getattr(PPOTrainer, name))
         for line in lines:
-            assert line in source, f"TRL's PPOTrainer.{name} no longer contains {line!r}: update oneshot_trl/trainers/ppo.py"
+            assert line in source, (
+                f"TRL's PPOTrainer.{name} no longer contains {line!r}: update oneshot_trl/trainers/ppo.py"
+            )

@@ -19,7 +19,6 @@ from . import eval as eval_cli
 from . import demo, examples, select_examples, testbed, train
 
 
-
 class OneshotGroup(TyperGroup):
     """The subcommands, with ``train`` built only when it is asked for: its options are generated from TRL's
     config classes, and importing those (TRL, torch) would slow every other subcommand by seconds."""
@@ -42,7 +41,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(examples.app, name="examples")
-app.command("select-examples", help=select_examples.HELP, no_args_is_help=True)(select_examples.select_examples)
+app.command("select-examples", help=select_examples.HELP, no_args_is_help=True)(
+    select_examples.select_examples
+)
 app.add_typer(eval_cli.app, name="eval")
 app.add_typer(testbed.app, name="testbed")
 app.command("demo", help=demo.HELP)(demo.demo)

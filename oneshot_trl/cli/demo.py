@@ -21,7 +21,9 @@ RUNS, EVAL = "Runs", "Evaluation"
 
 def _opt(name: str, panel: str):
     """An option whose help and shown default are ``DemoConfig``'s field (defined once, in the library)."""
-    return typer.Option(help=f"{field_help(DemoConfig, name)} \\[default: {getattr(D, name)}]", rich_help_panel=panel)
+    return typer.Option(
+        help=f"{field_help(DemoConfig, name)} \\[default: {getattr(D, name)}]", rich_help_panel=panel
+    )
 
 
 def demo(
@@ -30,8 +32,14 @@ def demo(
     steps: Annotated[Optional[int], _opt("steps", RUNS)] = None,
     workers: Annotated[Optional[int], _opt("workers", RUNS)] = None,
     cache: Annotated[Optional[str], _opt("cache", RUNS)] = None,
-    base_seed: Annotated[Optional[int], typer.Option(help="Seed of the testbed base model (as `oneshot testbed build "
-                                                     f"--seed`) \\[default: {D.testbed.seed}].", rich_help_panel=RUNS)] = None,  # fmt: skip
+    base_seed: Annotated[
+        Optional[int],
+        typer.Option(
+            help="Seed of the testbed base model (as `oneshot testbed build "
+            f"--seed`) \\[default: {D.testbed.seed}].",
+            rich_help_panel=RUNS,
+        ),
+    ] = None,
     eval_problems: Annotated[Optional[int], _opt("eval_problems", EVAL)] = None,
     eval_samples: Annotated[Optional[int], _opt("eval_samples", EVAL)] = None,
 ) -> None:
@@ -45,8 +53,15 @@ def demo(
     from ..demo import ARMS, run_demo
     from ..errors import OneShotError
 
-    given = {"output_dir": output_dir, "seeds": seeds, "steps": steps, "workers": workers, "cache": cache,
-             "eval_problems": eval_problems, "eval_samples": eval_samples}  # fmt: skip
+    given = {
+        "output_dir": output_dir,
+        "seeds": seeds,
+        "steps": steps,
+        "workers": workers,
+        "cache": cache,
+        "eval_problems": eval_problems,
+        "eval_samples": eval_samples,
+    }
     config = DemoConfig(**{k: v for k, v in given.items() if v is not None})  # defaults live in DemoConfig
     if base_seed is not None:
         config.testbed = replace(config.testbed, seed=base_seed)
@@ -57,30 +72,55 @@ def demo(
     start = time.time()
 
     def on_stage(stage: str, message: str) -> None:
-        console.print(Text.assemble((f"[{time.time() - start:5.0f} s] ", "dim"), (f"{stage:8} ", "bold"), message))
+        console.print(
+            Text.assemble((f"[{time.time() - start:5.0f} s] ", "dim"), (f"{stage:8} ", "bold"), message)
+        )
 
     result = run_demo(config, on_stage)
 
     pi1 = result["pi1"]
-    console.print(Text.assemble(("π1: ", "bold"), f"{pi1['problem']}  (answer {pi1['answer']}; accuracy per epoch ",
-                                ", ".join(f"{a:.2f}" for a in pi1["history"]), ")"))  # fmt: skip
-    table = Table(title=f"{config.eval_problems} held-out problems; mean ± half-range over {config.seeds} seed(s)", title_justify="left")
-    headers = {"greedy": "greedy", "pass@1": "pass@1 (T=1)", "boxed_rate": "boxed", "boxed_accuracy": "acc. if boxed"}
+    console.print(
+        Text.assemble(
+            ("π1: ", "bold"),
+            f"{pi1['problem']}  (answer {pi1['answer']}; accuracy per epoch ",
+            ", ".join(f"{a:.2f}" for a in pi1["history"]),
+            ")",
+        )
+    )
+    table = Table(
+        title=f"{config.eval_problems} held-out problems; mean ± half-range over {config.seeds} seed(s)",
+        title_justify="left",
+    )
+    headers = {
+        "greedy": "greedy",
+        "pass@1": "pass@1 (T=1)",
+        "boxed_rate": "boxed",
+        "boxed_accuracy": "acc. if boxed",
+    }
     for column in ("run", *headers.values()):
         table.add_column(column, justify="left" if column == "run" else "right", no_wrap=True)
     for name in ("base", *ARMS):
         row = result["table"][name]
-        table.add_row(name, *[f"{row[m][0]:.3f}" + (f" ± {row[m][1]:.3f}" if name != "base" else "") for m in headers])
+        table.add_row(
+            name, *[f"{row[m][0]:.3f}" + (f" ± {row[m][1]:.3f}" if name != "base" else "") for m in headers]
+        )
     console.print(table)
     ks = [m for m in result["base"] if m.startswith("pass@")]
     curve = Table(title="pass@k (mean over seeds)", title_justify="left")
     for column in ("run", *[k.split("@")[1] for k in ks]):
-        curve.add_column(column if column == "run" else f"k={column}", justify="left" if column == "run" else "right")
+        curve.add_column(
+            column if column == "run" else f"k={column}", justify="left" if column == "run" else "right"
+        )
     for name in ("base", *ARMS):
         curve.add_row(name, *[f"{result['table'][name][k][0]:.2f}" for k in ks])
     console.print(curve)
     times = result["stage_seconds"]
-    console.print(Text("stage seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in times.items())
-                       + f"; total {time.time() - start:.0f}"))  # fmt: skip
+    console.print(
+        Text(
+            "stage seconds: "
+            + ", ".join(f"{k} {v:.0f}" for k, v in times.items())
+            + f"; total {time.time() - start:.0f}"
+        )
+    )
     console.print(Text.assemble(("conclusion: ", "bold green"), result["conclusion"]))
     console.print(Text(f"wrote {config.output_dir}/demo.json, " + ", ".join(result["plots"])))

@@ -17,7 +17,8 @@ DatasetOpt = Annotated[
     ),
 ]
 ProblemKeyOpt = Annotated[
-    Optional[str], typer.Option("--problem-key", help="Column holding the problem text.", rich_help_panel=DATA)
+    Optional[str],
+    typer.Option("--problem-key", help="Column holding the problem text.", rich_help_panel=DATA),
 ]
 AnswerKeyOpt = Annotated[
     Optional[str], typer.Option("--answer-key", help="Column holding the gold answer.", rich_help_panel=DATA)
@@ -63,7 +64,10 @@ def field_parameter(cls, name: str, panel: str, flag: str | None = None):
     flag = flag or "--" + name.replace("_", "-")
     if kind is bool:
         flag = f"{flag}/--no-{flag[2:]}"
-    help_text = field_help(cls, name) + (" Repeat the option, or give a comma list." if kind == list[str] else "")
+    help_text = field_help(cls, name) + (
+        " Repeat the option, or give a comma list." if kind == list[str] else ""
+    )
     option = typer.Option(flag, help=help_text, rich_help_panel=panel, show_default=False)
-    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
-                             annotation=Annotated[Optional[kind], option])  # fmt: skip
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[Optional[kind], option]
+    )

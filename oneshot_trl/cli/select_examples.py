@@ -19,7 +19,10 @@ from ..errors import OneShotError
 from ..selection import rank, read_stats
 from .options import AnswerKeyOpt, DatasetOpt, ProblemKeyOpt
 
-RANK, READ = inspect.signature(rank).parameters, inspect.signature(read_stats).parameters  # defaults shown are these
+RANK, READ = (
+    inspect.signature(rank).parameters,
+    inspect.signature(read_stats).parameters,
+)  # defaults shown are these
 
 console = Console()
 notes = Console(stderr=True)  # warnings and "wrote" lines: stdout stays clean for --format tsv/json
@@ -70,16 +73,29 @@ def _plot(path: Path, ranked, history: Path, history_key: str, top: int, method:
 def _table(ranked, problems, title: str) -> Table:
     """Key columns (π, index, score) are never cut: their width is their longest value. The answer and then
     the problem text give way on a narrow terminal (80 columns, a pipe, a notebook cell, CI logs)."""
-    rows = [(item.pi, str(item.stats.index), f"{item.score:.4f}", f"{item.stats.mean:.3f}", str(item.stats.count),
-             str(answer)[:20], problem.replace("\n", " ")[:60]) for item, answer, problem in _rows_for_table(ranked, problems)]  # fmt: skip
+    rows = [
+        (
+            item.pi,
+            str(item.stats.index),
+            f"{item.score:.4f}",
+            f"{item.stats.mean:.3f}",
+            str(item.stats.count),
+            str(answer)[:20],
+            problem.replace("\n", " ")[:60],
+        )
+        for item, answer, problem in _rows_for_table(ranked, problems)
+    ]
     table = Table(title=title)
     used = 1  # the left border; each column adds its width, 2 of padding and 1 of border
-    for i, (column, justify) in enumerate((("π", "left"), ("index", "right"), ("score", "right"), ("mean acc", "right"),
-                                           ("seen", "right"))):  # fmt: skip
+    for i, (column, justify) in enumerate(
+        (("π", "left"), ("index", "right"), ("score", "right"), ("mean acc", "right"), ("seen", "right"))
+    ):
         width = max([len(column)] + [len(r[i]) for r in rows])
         table.add_column(column, justify=justify, no_wrap=True, width=width)
         used += width + 3
-    answer_width = max(3, min(10, max([len("answer")] + [len(r[5]) for r in rows]), console.width - used - 3 - 10))
+    answer_width = max(
+        3, min(10, max([len("answer")] + [len(r[5]) for r in rows]), console.width - used - 3 - 10)
+    )
     problem_width = max(1, console.width - used - (answer_width + 3) - 3)
     table.add_column("answer", width=answer_width, overflow="ellipsis", no_wrap=True)
     table.add_column("problem", width=problem_width, overflow="ellipsis", no_wrap=True)
@@ -89,33 +105,80 @@ def _table(ranked, problems, title: str) -> Table:
 
 
 def select_examples(
-    history: Annotated[Optional[Path], typer.Option(help="history.jsonl, the authors' JSON object, or a JSONL with a "
-                                                       "history field.", rich_help_panel=IN)] = None,  # fmt: skip
+    history: Annotated[
+        Optional[Path],
+        typer.Option(
+            help="history.jsonl, the authors' JSON object, or a JSONL with a history field.",
+            rich_help_panel=IN,
+        ),
+    ] = None,
     dataset: DatasetOpt = None,
     problem_key: ProblemKeyOpt = None,
     answer_key: AnswerKeyOpt = None,
-    method: Annotated[str, typer.Option(help="std (the paper), var, random, pass-band.", rich_help_panel=IN)] = RANK["method"].default,
-    history_key: Annotated[str, typer.Option(help="List field of a one-example-per-line JSONL.", rich_help_panel=IN)] = READ["history_key"].default,
-    tie_order: Annotated[Optional[str], typer.Option(help="Field whose values order exact ties (default: input order). "
-                                                     "The paper's DSR-sub copy keeps the authors' order in hv_rank.",
-                                                     rich_help_panel=IN)] = None,  # fmt: skip
-    band: Annotated[str, typer.Option(help="pass-band: low,high mean accuracy.", rich_help_panel=IN)] = ",".join(map(str, RANK["band"].default)),
-    seed: Annotated[int, typer.Option(help="Seed of --method random.", rich_help_panel=IN)] = RANK["seed"].default,
+    method: Annotated[
+        str, typer.Option(help="std (the paper), var, random, pass-band.", rich_help_panel=IN)
+    ] = RANK["method"].default,
+    history_key: Annotated[
+        str, typer.Option(help="List field of a one-example-per-line JSONL.", rich_help_panel=IN)
+    ] = READ["history_key"].default,
+    tie_order: Annotated[
+        Optional[str],
+        typer.Option(
+            help="Field whose values order exact ties (default: input order). "
+            "The paper's DSR-sub copy keeps the authors' order in hv_rank.",
+            rich_help_panel=IN,
+        ),
+    ] = None,
+    band: Annotated[
+        str, typer.Option(help="pass-band: low,high mean accuracy.", rich_help_panel=IN)
+    ] = ",".join(map(str, RANK["band"].default)),
+    seed: Annotated[int, typer.Option(help="Seed of --method random.", rich_help_panel=IN)] = RANK[
+        "seed"
+    ].default,
     top: Annotated[int, typer.Option(help="Rows to show.", rich_help_panel=OUT)] = 20,
-    output_format: Annotated[str, typer.Option("--format", help="Standard output: table (for people), tsv or json "
-                                               "(for scripts; the top rows, no file needed).", rich_help_panel=OUT)] = "table",  # fmt: skip
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the full ranking as JSON.", rich_help_panel=OUT)] = None,
-    csv_out: Annotated[Optional[Path], typer.Option("--csv", help="Write the full ranking as CSV.", rich_help_panel=OUT)] = None,
-    plot: Annotated[Optional[Path], typer.Option(help="PNG: score distribution and top trajectories.", rich_help_panel=OUT)] = None,
-    export: Annotated[Optional[Path], typer.Option(help="Write the chosen example(s) as a training JSONL.", rich_help_panel=OUT)] = None,
-    export_count: Annotated[int, typer.Option(help="How many top examples --export writes.", rich_help_panel=OUT)] = 1,
-    copies: Annotated[int, typer.Option(help="Copies of each exported example (the authors' files: 128).",
-                                        rich_help_panel=OUT)] = 1,  # fmt: skip
-    model: Annotated[Optional[str], typer.Option(help="Run full-set training with this model first.", rich_help_panel=RUN)] = None,
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="Standard output: table (for people), tsv or json "
+            "(for scripts; the top rows, no file needed).",
+            rich_help_panel=OUT,
+        ),
+    ] = "table",
+    json_out: Annotated[
+        Optional[Path], typer.Option("--json", help="Write the full ranking as JSON.", rich_help_panel=OUT)
+    ] = None,
+    csv_out: Annotated[
+        Optional[Path], typer.Option("--csv", help="Write the full ranking as CSV.", rich_help_panel=OUT)
+    ] = None,
+    plot: Annotated[
+        Optional[Path],
+        typer.Option(help="PNG: score distribution and top trajectories.", rich_help_panel=OUT),
+    ] = None,
+    export: Annotated[
+        Optional[Path],
+        typer.Option(help="Write the chosen example(s) as a training JSONL.", rich_help_panel=OUT),
+    ] = None,
+    export_count: Annotated[
+        int, typer.Option(help="How many top examples --export writes.", rich_help_panel=OUT)
+    ] = 1,
+    copies: Annotated[
+        int,
+        typer.Option(help="Copies of each exported example (the authors' files: 128).", rich_help_panel=OUT),
+    ] = 1,
+    model: Annotated[
+        Optional[str], typer.Option(help="Run full-set training with this model first.", rich_help_panel=RUN)
+    ] = None,
     epochs: Annotated[int, typer.Option(help="Epochs of the full-set run.", rich_help_panel=RUN)] = 10,
-    recipe: Annotated[Optional[str], typer.Option(help="Recipe of the full-set run (default: the paper's GRPO recipe).",
-                                                rich_help_panel=RUN)] = None,  # fmt: skip
-    output_dir: Annotated[Optional[str], typer.Option(help="Output dir of the full-set run.", rich_help_panel=RUN)] = None,
+    recipe: Annotated[
+        Optional[str],
+        typer.Option(
+            help="Recipe of the full-set run (default: the paper's GRPO recipe).", rich_help_panel=RUN
+        ),
+    ] = None,
+    output_dir: Annotated[
+        Optional[str], typer.Option(help="Output dir of the full-set run.", rich_help_panel=RUN)
+    ] = None,
 ) -> None:
     from ..data import load_problems
 
@@ -125,7 +188,9 @@ def select_examples(
         history = _full_set_run(model, dataset, problem_key, answer_key, epochs, recipe, output_dir)
     problems = None
     if dataset is not None:
-        problems = load_problems(dataset, problem_key=problem_key or "problem", answer_key=answer_key or "answer")
+        problems = load_problems(
+            dataset, problem_key=problem_key or "problem", answer_key=answer_key or "answer"
+        )
     try:
         low, high = (float(x) for x in band.split(","))
     except ValueError:
@@ -138,17 +203,28 @@ def select_examples(
     if problems is not None:
         missing = [s.index for s in stats if s.index >= len(problems) or s.index < 0]
         if missing:
-            raise OneShotError(f"{history}: index {missing[0]} is not in the dataset ({len(problems)} rows)"
-                               + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))  # fmt: skip
+            raise OneShotError(
+                f"{history}: index {missing[0]} is not in the dataset ({len(problems)} rows)"
+                + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+            )
     if output_format not in ("table", "tsv", "json"):
         raise OneShotError(f"--format {output_format!r}: choose table, tsv or json")
     ranked = rank(stats, method, seed=seed, band=(low, high))
     if not ranked:
         raise OneShotError(f"no example passed --method {method} (band {band})")
 
-    records = [{"pi": item.pi, "rank": item.rank, "index": item.stats.index, "score": item.score,
-                "mean_accuracy": item.stats.mean, "appearances": item.stats.count, "answer": answer}
-               for item, answer, _ in _rows_for_table(ranked, problems)]  # fmt: skip
+    records = [
+        {
+            "pi": item.pi,
+            "rank": item.rank,
+            "index": item.stats.index,
+            "score": item.score,
+            "mean_accuracy": item.stats.mean,
+            "appearances": item.stats.count,
+            "answer": answer,
+        }
+        for item, answer, _ in _rows_for_table(ranked, problems)
+    ]
     if output_format == "json":
         print(json.dumps(records[:top], indent=1))
     elif output_format == "tsv":
@@ -156,7 +232,9 @@ def select_examples(
         for r in records[:top]:
             print("\t".join(str(r[k]).replace("\t", " ").replace("\n", " ") for k in r))
     else:
-        console.print(_table(ranked[:top], problems, f"{len(ranked)} examples ranked by {method} ({history})"))
+        console.print(
+            _table(ranked[:top], problems, f"{len(ranked)} examples ranked by {method} ({history})")
+        )
     if json_out:
         json_out.write_text(json.dumps(records, indent=1))
     if csv_out:
@@ -186,8 +264,16 @@ def _full_set_run(model, dataset, problem_key, answer_key, epochs, recipe, outpu
 
     if dataset is None:
         raise OneShotError("--model needs --dataset (the full set to train on)")
-    run, args = resolve(recipe, overrides={"model": model, "dataset": dataset, "problem_key": problem_key,
-                                           "answer_key": answer_key, "output_dir": output_dir or "runs/full-set"})  # fmt: skip
+    run, args = resolve(
+        recipe,
+        overrides={
+            "model": model,
+            "dataset": dataset,
+            "problem_key": problem_key,
+            "answer_key": answer_key,
+            "output_dir": output_dir or "runs/full-set",
+        },
+    )
     rows = len(load_problems(dataset, problem_key=run.problem_key, answer_key=run.answer_key))
     args.max_steps = epochs * math.ceil(rows / run.prompts_per_step)
     out = run_training(run, args)

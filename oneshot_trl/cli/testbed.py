@@ -19,9 +19,16 @@ app = typer.Typer(help="Build local models for offline runs.", no_args_is_help=T
 
 @app.command("build")
 def build_testbed(
-    cache: Annotated[Path, typer.Option(help="Cache folder; the model lands in <cache>/<recipe hash>.")] = CACHE,
-    dev_target: Annotated[float, typer.Option(help="When the 95% lower bound of sampled dev accuracy reaches this, the "
-                                              "learning rate anneals to 0 and SFT stops.")] = D.dev_target,
+    cache: Annotated[
+        Path, typer.Option(help="Cache folder; the model lands in <cache>/<recipe hash>.")
+    ] = CACHE,
+    dev_target: Annotated[
+        float,
+        typer.Option(
+            help="When the 95% lower bound of sampled dev accuracy reaches this, the "
+            "learning rate anneals to 0 and SFT stops."
+        ),
+    ] = D.dev_target,
     max_steps: Annotated[int, typer.Option(help="SFT step limit.")] = D.max_steps,
     seed: Annotated[int, typer.Option(help="Seed of initialisation and SFT.")] = D.seed,
 ) -> None:
@@ -33,18 +40,29 @@ def build_testbed(
 
     from ..testbed.build import RECIPE_FILE, build
 
-    path = build(replace(D, dev_target=dev_target, max_steps=max_steps, seed=seed), cache=cache, log=typer.echo)
+    path = build(
+        replace(D, dev_target=dev_target, max_steps=max_steps, seed=seed), cache=cache, log=typer.echo
+    )
     info = json.loads((path / RECIPE_FILE).read_text())
-    last = info["dev_history"][-1] if info["dev_history"] else {"dev_accuracy": float("nan"), "dev_lower_bound": float("nan")}
-    typer.echo(f"testbed model in {path} (SFT steps {info['sft_steps']}, dev sampled accuracy {last['dev_accuracy']:.3f}, "
-               f"95% lower bound {last['dev_lower_bound']:.3f}, built in {info['build_seconds']} s); "
-               f"RL problems: {path / 'rl.jsonl'}")
+    last = (
+        info["dev_history"][-1]
+        if info["dev_history"]
+        else {"dev_accuracy": float("nan"), "dev_lower_bound": float("nan")}
+    )
+    typer.echo(
+        f"testbed model in {path} (SFT steps {info['sft_steps']}, dev sampled accuracy "
+        f"{last['dev_accuracy']:.3f}, "
+        f"95% lower bound {last['dev_lower_bound']:.3f}, built in {info['build_seconds']} s); "
+        f"RL problems: {path / 'rl.jsonl'}"
+    )
 
 
 @app.command("tiny")
 def tiny(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the model and tokenizer to.")],
-    hidden_size: Annotated[int, typer.Option(help="Hidden size of the Qwen2 model.")] = TINY["hidden_size"].default,
+    hidden_size: Annotated[int, typer.Option(help="Hidden size of the Qwen2 model.")] = TINY[
+        "hidden_size"
+    ].default,
     layers: Annotated[int, typer.Option(help="Number of transformer layers.")] = TINY["num_layers"].default,
     seed: Annotated[int, typer.Option(help="Seed of the random initialisation.")] = TINY["seed"].default,
 ) -> None:

@@ -27,7 +27,9 @@ class BenchmarkSpec:
     n: int  # samples per problem in the paper's protocol
     temperature: float
     top_p: float = 1.0
-    extraction: str = "harness"  # the authors' answer extraction; local benchmarks default to the strict boxed rule
+    extraction: str = (
+        "harness"  # the authors' answer extraction; local benchmarks default to the strict boxed rule
+    )
     hub_config: str | None = None  # the Hub dataset's subset
     choices: bool = False  # multiple choice: the problem lists lettered options, the answer is a letter
 
@@ -45,9 +47,28 @@ BENCHMARKS: dict[str, BenchmarkSpec] = {
         BenchmarkSpec("amc23", "math-ai/amc23", "test", "question", "answer", 8, 0.6),
         BenchmarkSpec("minerva_math", "math-ai/minervamath", "test", "question", "answer", 1, 0.0),
         BenchmarkSpec("olympiadbench", "math-ai/olympiadbench", "test", "question", "final_answer", 1, 0.0),
-        BenchmarkSpec("arc_easy", "allenai/ai2_arc", "test", "question", "answerKey", 1, 0.0, hub_config="ARC-Easy", choices=True),
-        BenchmarkSpec("arc_challenge", "allenai/ai2_arc", "test", "question", "answerKey", 1, 0.0, hub_config="ARC-Challenge",
-                      choices=True),  # fmt: skip
+        BenchmarkSpec(
+            "arc_easy",
+            "allenai/ai2_arc",
+            "test",
+            "question",
+            "answerKey",
+            1,
+            0.0,
+            hub_config="ARC-Easy",
+            choices=True,
+        ),
+        BenchmarkSpec(
+            "arc_challenge",
+            "allenai/ai2_arc",
+            "test",
+            "question",
+            "answerKey",
+            1,
+            0.0,
+            hub_config="ARC-Challenge",
+            choices=True,
+        ),
     )
 }
 # What ``oneshot eval`` runs without --benchmarks: the paper's six math benchmarks (ARC on request).
@@ -63,9 +84,16 @@ def parse_benchmarks(spec: str, data_dir: str | Path | None = None) -> list[Benc
     unknown = [n for n in names if n not in BENCHMARKS and n not in local]
     if unknown or not names:
         shown = ", ".join(unknown) if unknown else repr(spec)
-        where = f" or an eval_<name>.jsonl in {data_dir}" if data_dir is not None else " (or pass --data-dir with eval_<name>.jsonl)"
+        where = (
+            f" or an eval_<name>.jsonl in {data_dir}"
+            if data_dir is not None
+            else " (or pass --data-dir with eval_<name>.jsonl)"
+        )
         raise OneShotError(f"unknown benchmark(s) {shown}; choose from {', '.join(BENCHMARKS)}{where}")
-    return [BENCHMARKS.get(n) or BenchmarkSpec(n, "", "", "problem", "answer", 1, 0.0, extraction="boxed") for n in names]
+    return [
+        BENCHMARKS.get(n) or BenchmarkSpec(n, "", "", "problem", "answer", 1, 0.0, extraction="boxed")
+        for n in names
+    ]
 
 
 def choice_problem(question: str, texts: list[str], labels: list[str]) -> tuple[str, dict[str, str]]:
@@ -91,8 +119,13 @@ def load_benchmark(spec: BenchmarkSpec, data_dir: str | Path | None = None, limi
         keys = {"problem_key": spec.problem_key, "answer_key": spec.answer_key} if spec.choices else {}
         problems = load_problems(str(path), **keys)
     else:
-        problems = load_problems(spec.hub_id, problem_key=spec.problem_key, answer_key=spec.answer_key, split=spec.split,
-                                 config=spec.hub_config)  # fmt: skip
+        problems = load_problems(
+            spec.hub_id,
+            problem_key=spec.problem_key,
+            answer_key=spec.answer_key,
+            split=spec.split,
+            config=spec.hub_config,
+        )
     if spec.choices:
         problems = problems.map(_with_choices)
     if limit is not None:

@@ -19,15 +19,36 @@ from .evaluator import EvalConfig, evaluate, merge_shards
 
 
 class EvalCallback(TrainerCallback):
-    def __init__(self, every: int, benchmarks: str, limit: int | None, data_dir: str | None, max_tokens: int,
-                 tokenizer, prompt: str = "train", samples: int = 1, think: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self,
+        every: int,
+        benchmarks: str,
+        limit: int | None,
+        data_dir: str | None,
+        max_tokens: int,
+        tokenizer,
+        prompt: str = "train",
+        samples: int = 1,
+        think: bool = False,
+    ) -> None:
         self.every, self.specs, self.tokenizer = every, parse_benchmarks(benchmarks, data_dir), tokenizer
-        # In-training checks use the validation prompt and, by default, greedy decoding (as the paper's validation):
-        # cheap and comparable from step to step. With samples > 1 they are drawn at temperature 1, with the same
+        # In-training checks use the validation prompt and, by default, greedy decoding (as the paper's
+        # validation):
+        # cheap and comparable from step to step. With samples > 1 they are drawn at temperature 1, with the
+        # same
         # seeds at every check, for a model whose greedy answer is already right (the testbed's).
         # Graded by the training reward's rule (boxed), as verl's validation scores with the reward function.
-        self.config = EvalConfig(n=samples, temperature=0.0 if samples == 1 else 1.0, max_tokens=max_tokens, ks=[1],
-                                 limit=limit, data_dir=data_dir, prompt=prompt, extraction="boxed", think=think)  # fmt: skip
+        self.config = EvalConfig(
+            n=samples,
+            temperature=0.0 if samples == 1 else 1.0,
+            max_tokens=max_tokens,
+            ks=[1],
+            limit=limit,
+            data_dir=data_dir,
+            prompt=prompt,
+            extraction="boxed",
+            think=think,
+        )
         self.pending: dict[str, float] = {}
         self.trainer, self.before_train = None, False
 
@@ -55,8 +76,13 @@ class EvalCallback(TrainerCallback):
         was_training = model.training
         model.eval()
         try:
-            summary = evaluate(model, self.tokenizer, self.specs, self.config,
-                               shard=(args.process_index, world) if world > 1 else None)  # fmt: skip
+            summary = evaluate(
+                model,
+                self.tokenizer,
+                self.specs,
+                self.config,
+                shard=(args.process_index, world) if world > 1 else None,
+            )
         finally:
             model.train(was_training)
         if world > 1:

@@ -1,4 +1,5 @@
-"""The answer the authors' evaluation reads from a completion: the Qwen2.5-Math harness's rule, re-implemented.
+"""The answer the authors' evaluation reads from a completion: the Qwen2.5-Math harness's rule,
+re-implemented.
 
 The paper's numbers come from the authors' copy of the Qwen2.5-Math harness (``Qwen2.5-Eval/evaluation/
 parser.py`` in ``ypwang61/One-Shot-RLVR``). Its ``extract_answer`` takes, in this order: the Minerva form
@@ -22,17 +23,139 @@ CHOICE_BENCHMARKS = ("mmlu_stem", "sat_math", "aqua", "gaokao2023", "arc_easy", 
 
 # Units (mostly from MathQA) that strip_string deletes, each then also with an "s"; duplicates are theirs.
 _UNITS = [
-    "east", "degree", "mph", "kmph", "ft", "m sqaure", " m east", "sq m", "deg", "mile", "q .", "monkey", "prime",
-    "ratio", "profit of rs", "rd", "o", "gm", "p . m", "lb", "tile", "per", "dm", "lt", "gain", "ab", "way", "west",
-    "a .", "b .", "c .", "d .", "e .", "f .", "g .", "h .", "t", "a", "h", "no change", "men", "soldier", "pie", "bc",
-    "excess", "st", "inches", "noon", "percent", "by", "gal", "kmh", "c", "acre", "rise", "a . m", "th", "π r 2", "sq",
-    "mark", "l", "toy", "coin", "sq . m", "gallon", "° f", "profit", "minw", "yr", "women", "feet", "am", "pm", "hr",
-    "cu cm", "square", "v â € ™", "are", "rupee", "rounds", "cubic", "cc", "mtr", "s", "ohm", "number", "kmph", "day",
-    "hour", "minute", "min", "second", "man", "woman", "sec", "cube", "mt", "sq inch", "mp", "∏ cm ³", "hectare",
-    "more", "sec", "unit", "cu . m", "cm 2", "rs .", "rs", "kg", "g", "month", "km", "m", "cm", "mm", "apple",
-    "liter", "loss", "yard", "pure", "year", "increase", "decrease", "d", "less", "Surface", "litre", "pi sq m",
-    "s .", "metre", "meter", "inch",
-]  # fmt: skip
+    "east",
+    "degree",
+    "mph",
+    "kmph",
+    "ft",
+    "m sqaure",
+    " m east",
+    "sq m",
+    "deg",
+    "mile",
+    "q .",
+    "monkey",
+    "prime",
+    "ratio",
+    "profit of rs",
+    "rd",
+    "o",
+    "gm",
+    "p . m",
+    "lb",
+    "tile",
+    "per",
+    "dm",
+    "lt",
+    "gain",
+    "ab",
+    "way",
+    "west",
+    "a .",
+    "b .",
+    "c .",
+    "d .",
+    "e .",
+    "f .",
+    "g .",
+    "h .",
+    "t",
+    "a",
+    "h",
+    "no change",
+    "men",
+    "soldier",
+    "pie",
+    "bc",
+    "excess",
+    "st",
+    "inches",
+    "noon",
+    "percent",
+    "by",
+    "gal",
+    "kmh",
+    "c",
+    "acre",
+    "rise",
+    "a . m",
+    "th",
+    "π r 2",
+    "sq",
+    "mark",
+    "l",
+    "toy",
+    "coin",
+    "sq . m",
+    "gallon",
+    "° f",
+    "profit",
+    "minw",
+    "yr",
+    "women",
+    "feet",
+    "am",
+    "pm",
+    "hr",
+    "cu cm",
+    "square",
+    "v â € ™",
+    "are",
+    "rupee",
+    "rounds",
+    "cubic",
+    "cc",
+    "mtr",
+    "s",
+    "ohm",
+    "number",
+    "kmph",
+    "day",
+    "hour",
+    "minute",
+    "min",
+    "second",
+    "man",
+    "woman",
+    "sec",
+    "cube",
+    "mt",
+    "sq inch",
+    "mp",
+    "∏ cm ³",
+    "hectare",
+    "more",
+    "sec",
+    "unit",
+    "cu . m",
+    "cm 2",
+    "rs .",
+    "rs",
+    "kg",
+    "g",
+    "month",
+    "km",
+    "m",
+    "cm",
+    "mm",
+    "apple",
+    "liter",
+    "loss",
+    "yard",
+    "pure",
+    "year",
+    "increase",
+    "decrease",
+    "d",
+    "less",
+    "Surface",
+    "litre",
+    "pi sq m",
+    "s .",
+    "metre",
+    "meter",
+    "inch",
+]
 _UNITS += [unit + "s" for unit in _UNITS]
 # Not escaped, as in the harness: "q ." matches "q" + space + any character.
 _UNIT_PATTERNS = [re.compile(r"(^|\W)" + unit + r"($|\W)") for unit in _UNITS]
@@ -200,15 +323,21 @@ def _extract(text: str, benchmark: str) -> str:
 def harness_answer(completion: str, benchmark: str) -> str:
     r"""The answer the authors' harness reads from ``completion`` on ``benchmark`` ("" when none).
 
-    >>> harness_answer(r"So the length is \boxed{12\text{ cm}}.", "math500"), harness_answer(r"\boxed{12\text{ cm}^2}", "math500")
+    >>> harness_answer(r"So the length is \boxed{12\text{ cm}}.", "math500"), harness_answer(
+    ...     r"\boxed{12\text{ cm}^2}", "math500"
+    ... )
     ('12', '12^2')
     >>> harness_answer("Adding up, the total is 1,234 apples", "math500")
     '1234'
-    >>> harness_answer(r"The final answer is $5\text{ m/s}$. I hope it is correct.", "minerva_math")  # \text{} at the end goes
+    >>> # \text{} at the end goes
+    >>> harness_answer(r"The final answer is $5\text{ m/s}$. I hope it is correct.", "minerva_math")
     '5'
-    >>> harness_answer("The final answer is $7 m east$. I hope it is correct.", "minerva_math")  # Minerva keeps unit words
+    >>> # Minerva keeps unit words
+    >>> harness_answer("The final answer is $7 m east$. I hope it is correct.", "minerva_math")
     '7meast'
-    >>> harness_answer("The correct option is B, since ...", "arc_easy"), harness_answer("the answer is (C).", "arc_easy")
+    >>> harness_answer("The correct option is B, since ...", "arc_easy"), harness_answer(
+    ...     "the answer is (C).", "arc_easy"
+    ... )
     ('B', 'C')
     """
     if not completion:

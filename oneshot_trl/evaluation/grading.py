@@ -2,7 +2,8 @@
 
 Two extraction rules (``--extraction``):
   harness  the authors' evaluation (the Qwen2.5-Math harness's ``extract_answer`` + ``strip_string``,
-           ``extraction.harness_answer``): the Minerva form, the last boxed, "the answer is", the last number…;
+           ``extraction.harness_answer``): the Minerva form, the last boxed, "the answer is", the last
+           number…;
            the default for the paper's benchmarks, so scores are comparable with the paper's tables;
   boxed    the training reward's strict rule: the last ``\\boxed{}`` only, no box → no answer.
 Either way the answer is then judged by this toolkit's grader (``oneshot_trl.rewards``) against the gold as
@@ -36,8 +37,16 @@ def _letter(text: str | None) -> str | None:
     return match.group(1).upper() if match else None
 
 
-def grade_completion(completion: str, gold: str, benchmark: str, extraction: str = "harness", *, think: bool = False,
-                     timeout: float = 1.0, retry_timeout: float | None = None) -> tuple[str | None, bool | None]:  # fmt: skip
+def grade_completion(
+    completion: str,
+    gold: str,
+    benchmark: str,
+    extraction: str = "harness",
+    *,
+    think: bool = False,
+    timeout: float = 1.0,
+    retry_timeout: float | None = None,
+) -> tuple[str | None, bool | None]:
     r"""``(answer, correct)`` for one completion: the answer read with ``extraction`` (None when there is
     none), and True / False, or None when the grader could not decide in time (counted as ungraded).
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
-REFLECTION_WORDS = re.compile(r"\b(?:rethink|recheck|recalculate|re-check|re-evaluate|reconsider|double-check)\b",
-                              re.IGNORECASE)  # fmt: skip
+REFLECTION_WORDS = re.compile(
+    r"\b(?:rethink|recheck|recalculate|re-check|re-evaluate|reconsider|double-check)\b", re.IGNORECASE
+)
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -42,13 +43,17 @@ def summarize(records: list[dict], ks: list[int]) -> dict:
         # scored as not correct above, and counted here so that a 0 is never silent.
         "ungraded": sum(not r.get("graded", True) for r in records),
         # Accuracy = answer rate × this: separates "learned to box an answer" from "answers better".
-        "answered_accuracy": (sum(r["correct"] for r in records if r["answer"] is not None)
-                              / max(1, sum(r["answer"] is not None for r in records))),
+        "answered_accuracy": (
+            sum(r["correct"] for r in records if r["answer"] is not None)
+            / max(1, sum(r["answer"] is not None for r in records))
+        ),
         "mean_tokens": sum(r["tokens"] for r in records) / len(records),
-        "reflection_rate": sum(bool(REFLECTION_WORDS.search(r["completion"])) for r in records) / len(records),
+        "reflection_rate": sum(bool(REFLECTION_WORDS.search(r["completion"])) for r in records)
+        / len(records),
     }
     for k in ks:
         if k <= n_min:
-            summary[f"pass@{k}"] = sum(pass_at_k(len(v), sum(s["correct"] for s in v), k)
-                                       for v in by_problem.values()) / len(by_problem)  # fmt: skip
+            summary[f"pass@{k}"] = sum(
+                pass_at_k(len(v), sum(s["correct"] for s in v), k) for v in by_problem.values()
+            ) / len(by_problem)
     return summary

@@ -38,22 +38,32 @@ def _r1(max_tokens: int) -> EvalPreset:
     names = ("math500", "minerva_math", "olympiadbench", *R1_LONG)
     return EvalPreset(
         f"r1-distill-1.5b-{max_tokens // 1024}k",
-        f"DeepSeek-R1-Distill-Qwen-1.5B: T=0.6, top-p 0.95, avg@16 (avg@64 on AIME24/25, AMC23), {max_tokens // 1024}k "
+        f"DeepSeek-R1-Distill-Qwen-1.5B: T=0.6, top-p 0.95, avg@16 (avg@64 on AIME24/25, AMC23), "
+        f"{max_tokens // 1024}k "
         "tokens, graded after </think>, the model's chat template",
-        prompt="bare", max_tokens=max_tokens, think=True,
+        prompt="bare",
+        max_tokens=max_tokens,
+        think=True,
         sampling={name: (64 if name in R1_LONG else 16, 0.6, 0.95) for name in names},
-    )  # fmt: skip
+    )
 
 
 PRESETS: dict[str, EvalPreset] = {
     preset.name: preset
     for preset in (
-        EvalPreset("qwen2.5-math", "Qwen2.5-Math-1.5B/7B (the paper's tables): the Qwen2.5-Math CoT prompt, greedy "
-                   "(avg@8 at T=0.6 on AIME24/25, AMC23), 3072 tokens"),  # fmt: skip
+        EvalPreset(
+            "qwen2.5-math",
+            "Qwen2.5-Math-1.5B/7B (the paper's tables): the Qwen2.5-Math CoT prompt, greedy "
+            "(avg@8 at T=0.6 on AIME24/25, AMC23), 3072 tokens",
+        ),
         _r1(8192),  # the training length, the authors' first table
         _r1(32768),  # the model's own context, their second table
-        EvalPreset("llama-3.2-3b-instruct", "Llama-3.2-3B-Instruct: the problem alone in the model's own chat template "
-                   "(the harness's 'llama' prompt), otherwise the paper's protocol", prompt="bare"),  # fmt: skip
+        EvalPreset(
+            "llama-3.2-3b-instruct",
+            "Llama-3.2-3B-Instruct: the problem alone in the model's own chat template "
+            "(the harness's 'llama' prompt), otherwise the paper's protocol",
+            prompt="bare",
+        ),
     )
 }
 

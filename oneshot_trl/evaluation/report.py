@@ -24,13 +24,23 @@ def base_model(run_dir: Path) -> str:
     """The model a training run started from (its ``run.json``)."""
     record = run_dir / "run.json"
     if not record.exists():
-        raise OneShotError(f"{record} not found: it names the base model evaluated as step 0; pass --no-base to skip it")
+        raise OneShotError(
+            f"{record} not found: it names the base model evaluated as step 0; pass --no-base to skip it"
+        )
     run_config = json.loads(record.read_text())["run_config"]
-    return run_config.get("model_name_or_path") or run_config["model"]  # "model" in runs before TRL's ModelConfig
+    return (
+        run_config.get("model_name_or_path") or run_config["model"]
+    )  # "model" in runs before TRL's ModelConfig
 
 
-def sweep(run_dir: Path, benchmarks, config: EvalConfig, output_dir: Path, overwrite: bool = False,
-          include_base: bool = True) -> dict:  # fmt: skip
+def sweep(
+    run_dir: Path,
+    benchmarks,
+    config: EvalConfig,
+    output_dir: Path,
+    overwrite: bool = False,
+    include_base: bool = True,
+) -> dict:
     """Evaluate the base model as step 0 (as the paper's curves start) and every checkpoint of a run, each in
     ``config.dtype`` by the same rule, each resumable with its protocol guard; write sweep.csv, sweep.png
     (each metric vs step) and sweep.json."""
@@ -71,7 +81,7 @@ def sweep(run_dir: Path, benchmarks, config: EvalConfig, output_dir: Path, overw
 
 
 def parse_ks(spec: str) -> list[int]:
-    """"1,8,64" or a range "1..256" (powers of two from 1 to 256)."""
+    """ "1,8,64" or a range "1..256" (powers of two from 1 to 256)."""
     try:
         if ".." in spec:
             low, high = (int(x) for x in spec.split(".."))
@@ -90,7 +100,9 @@ def pass_at_k_curves(eval_dir: Path, ks: list[int]) -> dict[str, dict[int, float
     """Per benchmark, mean pass@k over problems for each k <= the samples per problem."""
     path = eval_dir / SAMPLES_FILE
     if not path.exists():
-        raise OneShotError(f"{path} not found: pass an output dir of `oneshot eval` (run with --n large enough)")
+        raise OneShotError(
+            f"{path} not found: pass an output dir of `oneshot eval` (run with --n large enough)"
+        )
     counts: dict[str, dict[str, list[int]]] = {}
     with path.open() as f:
         for line in f:
@@ -102,8 +114,11 @@ def pass_at_k_curves(eval_dir: Path, ks: list[int]) -> dict[str, dict[int, float
     curves = {}
     for bench, problems in counts.items():
         n = min(n for n, _ in problems.values())
-        curves[bench] = {k: sum(pass_at_k(pn, min(c, pn), k) for pn, c in problems.values()) / len(problems)
-                         for k in ks if k <= n}  # fmt: skip
+        curves[bench] = {
+            k: sum(pass_at_k(pn, min(c, pn), k) for pn, c in problems.values()) / len(problems)
+            for k in ks
+            if k <= n
+        }
     return curves
 
 

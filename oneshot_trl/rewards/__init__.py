@@ -7,5 +7,13 @@ from .extract import extract_answer, extract_boxed
 from .grade import check_equivalence, is_equivalent
 from .reward import format_reward, grade_answer, make_math_reward, math_reward
 
-__all__ = ["extract_boxed", "extract_answer", "is_equivalent", "check_equivalence", "math_reward", "make_math_reward", "format_reward",
-           "grade_answer"]
+__all__ = [
+    "extract_boxed",
+    "extract_answer",
+    "is_equivalent",
+    "check_equivalence",
+    "math_reward",
+    "make_math_reward",
+    "format_reward",
+    "grade_answer",
+]

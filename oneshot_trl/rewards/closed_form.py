@@ -15,7 +15,8 @@ Two answers are then compared by value (``compare``):
   means equal, since a non-zero rational function vanishes at three random rational points only by a
   vanishingly unlikely coincidence; float agreement is left to sympy.
 
-``e`` is Euler's number (as in math-verify). Anything outside the grammar (``i``, ``\sin``, ``\log``, relations, words) gives None, and the
+``e`` is Euler's number (as in math-verify). Anything outside the grammar (``i``, ``\sin``, ``\log``,
+relations, words) gives None, and the
 pair goes on to the symbolic stage, as does every value this stage will not compute (huge powers,
 roots of negative numbers, division by zero).
 """
@@ -38,8 +39,29 @@ _DIFFERENT_TOL = 1e-6
 # Fixed, not drawn per call: the same pair always gets the same verdict.
 _POINTS = (Fraction(7, 3), Fraction(-11, 5), Fraction(17, 13))
 _GREEK = {
-    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "kappa",
-    "lambda", "mu", "nu", "xi", "rho", "sigma", "tau", "phi", "varphi", "chi", "psi", "omega",
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "varepsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "vartheta",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "rho",
+    "sigma",
+    "tau",
+    "phi",
+    "varphi",
+    "chi",
+    "psi",
+    "omega",
 }
 # Functions with one reading everywhere (``\log`` may mean base 10 or e, so it is left to sympy).
 _FUNCTIONS = {"\\ln": math.log, "\\sin": math.sin, "\\cos": math.cos, "\\tan": math.tan, "\\exp": math.exp}
@@ -225,9 +247,15 @@ class _Parser:
                 return expr
 
     def starts_factor(self, token: str) -> bool:
-        return token in ("(", "[", "{", "\\frac", "\\sqrt", "\\binom", "\\pi", "\\lceil", "\\lfloor") or token in _FUNCTIONS or token[0].isalpha() or (
-            token[0] == "\\" and token[1:] in _GREEK
-        ) or token[0].isdigit() and self.tokens[self.pos - 1] not in ("^",) and not self.tokens[self.pos - 1][0].isdigit()
+        return (
+            token in ("(", "[", "{", "\\frac", "\\sqrt", "\\binom", "\\pi", "\\lceil", "\\lfloor")
+            or token in _FUNCTIONS
+            or token[0].isalpha()
+            or (token[0] == "\\" and token[1:] in _GREEK)
+            or token[0].isdigit()
+            and self.tokens[self.pos - 1] not in ("^",)
+            and not self.tokens[self.pos - 1][0].isdigit()
+        )
 
     def unary(self) -> Expression:
         if self.peek() == "-":

@@ -91,7 +91,12 @@ def _structure(s: str):
     groups = _split_top(s, ";")
     if len(groups) > 1 and all(groups):  # "p=5,q=2;p=7,q=2": a list of solutions
         return ("list", None, [_assignments(_split_top(g, ",")) or g for g in groups])
-    if len(s) >= 2 and s[0] in "([" and s[-1] in ")]" and _closes_at_end(s.replace("\\{", "{").replace("\\}", "}")):
+    if (
+        len(s) >= 2
+        and s[0] in "(["
+        and s[-1] in ")]"
+        and _closes_at_end(s.replace("\\{", "{").replace("\\}", "}"))
+    ):
         items = _split_top(s[1:-1], ",")
         if len(items) > 1:
             return ("sequence", s[0] + s[-1], items)
@@ -158,7 +163,9 @@ def _atom(p: Normalized, g: Normalized) -> bool | None:
         return False if max(len(p.text), len(g.text)) >= 3 or " " in p.text + g.text else None
     verdict = closed_form.compare(p.text, g.text)
     if verdict is not True and (_DECIMAL.match(p.text) or _DECIMAL.match(g.text)):
-        if _long_decimal_match(p.text, closed_form.value(g.text)) or _long_decimal_match(g.text, closed_form.value(p.text)):
+        if _long_decimal_match(p.text, closed_form.value(g.text)) or _long_decimal_match(
+            g.text, closed_form.value(p.text)
+        ):
             return True
     return verdict
 
@@ -235,7 +242,9 @@ def _ratio(text: str) -> list | None:
 def _relations_and_ratios(pred: str, gold: str) -> bool | None:
     """``m\\leq X`` vs ``m\\leq Y``: the same variable and relation, so compare X with Y. ``a:b:c`` vs
     ``d:e:f``: the same ratio when proportional."""
-    pred, gold = (t[1:-1] if t.startswith("{") and t.endswith("}") and _closes_at_end(t) else t for t in (pred, gold))
+    pred, gold = (
+        t[1:-1] if t.startswith("{") and t.endswith("}") and _closes_at_end(t) else t for t in (pred, gold)
+    )
     mp, mg = _ONE_RELATION.match(pred), _ONE_RELATION.match(gold)
     if mp and mg and mp.group(1, 2) == mg.group(1, 2) and mp.group(1) not in mp.group(3) + mg.group(3):
         return closed_form.compare(mp.group(3), mg.group(3))
@@ -253,7 +262,12 @@ def _number_against_other(pred: str, gold: str, shapes: tuple) -> bool | None:
     that number. None when undecided (sympy may still find them equal). ``shapes``: ``_structure`` of both."""
     sides = ((pred, gold, shapes[0], shapes[1]), (gold, pred, shapes[1], shapes[0]))
     for scalar, _, scalar_shape, other_shape in sides:
-        if other_shape is not None and other_shape[0] != "union" and scalar_shape is None and closed_form.parse(scalar):
+        if (
+            other_shape is not None
+            and other_shape[0] != "union"
+            and scalar_shape is None
+            and closed_form.parse(scalar)
+        ):
             return False  # a tuple, list, set or matrix is never a scalar expression such as 2n+1
     for number_text, other, _, other_shape in sides:
         number = closed_form.value(number_text)
@@ -309,8 +323,9 @@ def _judge(pred: str, gold: str, timeout: float, symbolic: bool = True) -> bool 
     return _symbolic(p.text, g.text, timeout, symbolic)
 
 
-def check_equivalence(pred: str | None, gold: str | None, *, timeout: float = 1.0,
-                      symbolic: bool = True) -> bool | None | str:  # fmt: skip
+def check_equivalence(
+    pred: str | None, gold: str | None, *, timeout: float = 1.0, symbolic: bool = True
+) -> bool | None | str:
     r"""True / False when the grader reached a verdict; None when the symbolic check ran past ``timeout``
     seconds or failed inside the grader (counted in ``symbolic.get_pool().timeouts`` / ``errors`` and
     ``internal_errors``). Only verdicts are cached, so a retry with a longer ``timeout`` really runs again.
@@ -347,9 +362,13 @@ def is_equivalent(pred: str | None, gold: str | None, *, timeout: float = 1.0) -
 
     >>> is_equivalent("025", "25"), is_equivalent(r"\frac{64}{5}", "12.8"), is_equivalent("12.7", "12.8")
     (True, True, False)
-    >>> is_equivalent("(1,2)", "(2,1)"), is_equivalent(r"\{1,2\}", r"\{2,1\}"), is_equivalent("[0,1)", "[0,1]")
+    >>> is_equivalent("(1,2)", "(2,1)"), is_equivalent(r"\{1,2\}", r"\{2,1\}"), is_equivalent(
+    ...     "[0,1)", "[0,1]"
+    ... )
     (False, True, False)
-    >>> is_equivalent(r"x = 3", "3"), is_equivalent(r"336^\circ", "336"), is_equivalent(r"\text{Evelyn}", "evelyn")
+    >>> is_equivalent(r"x = 3", "3"), is_equivalent(r"336^\circ", "336"), is_equivalent(
+    ...     r"\text{Evelyn}", "evelyn"
+    ... )
     (True, True, True)
     """
     return bool(check_equivalence(pred, gold, timeout=timeout))

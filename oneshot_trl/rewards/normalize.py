@@ -14,22 +14,60 @@ from functools import lru_cache
 #: Longer answers are compared as they are: no model answer that long is a value worth normalising.
 MAX_NORMALIZE_LEN = 2000
 
-_WRAPPERS = re.compile(r"\\(?:boxed|fbox|text|textbf|textit|textrm|mathrm|mathbf|mathit|mbox|rm|bf|it|operatorname)\s*\{([^{}]*)\}")
+_WRAPPERS = re.compile(
+    r"\\(?:boxed|fbox|text|textbf|textit|textrm|mathrm|mathbf|mathit|mbox|rm|bf|it|operatorname)\s*\{([^{}]*)\}"
+)
 _DROP = [
-    "\\displaystyle", "\\left", "\\right", "\\bigl", "\\bigr", "\\Bigl", "\\Bigr", "\\big", "\\Big",
-    "\\!", "\\,", "\\;", "\\:", "\\quad", "\\qquad", "\\$", "$", "\\%", "%", "^{\\circ}", "^\\circ", "\\circ",
-    "°", "\\degree", "{}^", "\\dots", "\\ldots",
-]  # fmt: skip
-_UNICODE = {"π": "\\pi", "∞": "\\infty", "−": "-", "–": "-", "√": "\\sqrt", "×": "\\times", "·": "\\cdot", "≤": "\\le", "≥": "\\ge"}
+    "\\displaystyle",
+    "\\left",
+    "\\right",
+    "\\bigl",
+    "\\bigr",
+    "\\Bigl",
+    "\\Bigr",
+    "\\big",
+    "\\Big",
+    "\\!",
+    "\\,",
+    "\\;",
+    "\\:",
+    "\\quad",
+    "\\qquad",
+    "\\$",
+    "$",
+    "\\%",
+    "%",
+    "^{\\circ}",
+    "^\\circ",
+    "\\circ",
+    "°",
+    "\\degree",
+    "{}^",
+    "\\dots",
+    "\\ldots",
+]
+_UNICODE = {
+    "π": "\\pi",
+    "∞": "\\infty",
+    "−": "-",
+    "–": "-",
+    "√": "\\sqrt",
+    "×": "\\times",
+    "·": "\\cdot",
+    "≤": "\\le",
+    "≥": "\\ge",
+}
 _UNITS = (
     "units?|square units?|sq units?|cubic units?|degrees?|radians?|dollars?|cents?|mph|km/h|kmh|kph|cm|mm|km|"
     "meters?|metres?|miles?|inches|inch|in|feet|foot|ft|yards?|yd|hours?|hrs?|minutes?|mins?|seconds?|secs?|"
     "days?|weeks?|months?|years?|pounds?|lbs?|kg|grams?|ounces?|oz|liters?|litres?|ml|gallons?|people|persons?|"
-    "students?|ways?|times|points?|percent|percentage|pct|sq\\.? ?ft|sq\\.? ?in|sq\\.? ?cm|cm\\^?\\{?[23]\\}?|m\\^?\\{?[23]\\}?|"
+    "students?|ways?|times|points?|percent|percentage|pct|sq\\.? ?ft|sq\\.? ?in|sq\\.? "
+    "?cm|cm\\^?\\{?[23]\\}?|m\\^?\\{?[23]\\}?|"
     "ft\\^?\\{?[23]\\}?|in\\^?\\{?[23]\\}?|square (?:feet|inches|meters|centimeters|miles|yards)|"
     "cubic (?:feet|inches|meters|centimeters|yards)"
 )
-# A unit is stripped only after a value: a digit, a closing brace or \pi; single letters (m, g, s) need a space.
+# A unit is stripped only after a value: a digit, a closing brace or \pi; single letters (m, g, s) need a
+# space.
 _UNIT_TAIL = re.compile(rf"^(.*?(?:\d|\}}|\\pi))\s*(?:{_UNITS})\.?$", re.IGNORECASE)
 _SHORT_UNIT_TAIL = re.compile(r"^(.*?(?:\d|\}|\\pi))\s+(?:m|g|s|h|l|L)\.?$")
 _LHS = re.compile(r"^(?:[a-zA-Z](?:_\{?[a-zA-Z0-9]+\}?)?|\\[a-zA-Z]+)\s*=\s*(?P<rhs>[^=]+)$")

@@ -39,7 +39,9 @@ def gold_text(gold: Any, column: str = "answer") -> str | None:
     if gold is None or isinstance(gold, str):
         return gold
     if isinstance(gold, bool):
-        raise ValueError(f"the {column!r} column holds a boolean ({gold!r}); give the gold answer as text or a number")
+        raise ValueError(
+            f"the {column!r} column holds a boolean ({gold!r}); give the gold answer as text or a number"
+        )
     if isinstance(gold, int):
         return str(gold)
     if isinstance(gold, float):
@@ -47,7 +49,8 @@ def gold_text(gold: Any, column: str = "answer") -> str | None:
     if hasattr(gold, "item") and getattr(gold, "ndim", None) == 0:  # numpy scalars from pandas/datasets
         return gold_text(gold.item(), column)
     raise ValueError(
-        f"the {column!r} column holds a {type(gold).__name__} ({str(gold)[:60]}); give one gold answer per row as "
+        f"the {column!r} column holds a {type(gold).__name__} ({str(gold)[:60]}); give one gold answer per "
+        f"row as "
         "text or a number (join several answers into one string, e.g. '1, 2')"
     )
 
@@ -61,15 +64,18 @@ def gold_is_gradable(gold: Any) -> bool:
     return text.count("{") == text.count("}") and bool(normalize(gold).text)
 
 
-def grade_answer(text: str, gold: Any, *, think: bool = False, timeout: float = 1.0,
-                 retry_timeout: float | None = None) -> tuple[str | None, bool | None]:  # fmt: skip
+def grade_answer(
+    text: str, gold: Any, *, think: bool = False, timeout: float = 1.0, retry_timeout: float | None = None
+) -> tuple[str | None, bool | None]:
     r"""The answer extracted from a completion's text, and whether it is correct.
 
     ``correct`` is None when it cannot be known: the gold cannot be graded, or the symbolic check ran past
     its time (after one retry with ``retry_timeout`` seconds, if given) or failed. Callers skip or count
     those rows; they are not wrong answers.
 
-    >>> grade_answer(r"so \boxed{\dfrac{64}{5}}", "12.8"), grade_answer("no box", "12.8"), grade_answer(r"\boxed{1}", "")
+    >>> grade_answer(r"so \boxed{\dfrac{64}{5}}", "12.8"), grade_answer("no box", "12.8"), grade_answer(
+    ...     r"\boxed{1}", ""
+    ... )
     (('\\dfrac{64}{5}', True), (None, False), ('1', None))
     """
     gold = gold_text(gold)
@@ -82,7 +88,8 @@ def grade_answer(text: str, gold: Any, *, think: bool = False, timeout: float = 
 
 
 def check_with_retry(pred: str, gold: str, timeout: float, retry_timeout: float | None) -> bool | None:
-    """``check_equivalence``, run once more with ``retry_timeout`` seconds when the first try found no verdict."""
+    """``check_equivalence``, run once more with ``retry_timeout`` seconds when the first try found no
+    verdict."""
     verdict = check_equivalence(pred, gold, timeout=timeout)
     if verdict is None and retry_timeout is not None and retry_timeout > timeout:
         verdict = check_equivalence(pred, gold, timeout=retry_timeout)
@@ -157,7 +164,8 @@ def make_math_reward(*, think: bool = False, timeout: float = 1.0, name: str = "
 
 
 math_reward = make_math_reward()
-math_reward.__doc__ = r"""The paper's 0/1 verifiable reward: 1.0 when the last ``\boxed{}`` answer equals the gold answer.
+math_reward.__doc__ = r"""The paper's 0/1 verifiable reward: 1.0 when the last ``\boxed{}`` answer equals the
+gold answer.
 
 >>> math_reward([r"... so \boxed{\dfrac{64}{5}}", r"\boxed{12.7}", "no box"], answer=["12.8"] * 3)
 [1.0, 0.0, 0.0]

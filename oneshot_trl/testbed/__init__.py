@@ -4,4 +4,12 @@ from .build import TestbedRecipe, build
 from .models import build_tiny_model, char_tokenizer
 from .task import Habits, make_split, worked_solution
 
-__all__ = ["Habits", "TestbedRecipe", "build", "build_tiny_model", "char_tokenizer", "make_split", "worked_solution"]
+__all__ = [
+    "Habits",
+    "TestbedRecipe",
+    "build",
+    "build_tiny_model",
+    "char_tokenizer",
+    "make_split",
+    "worked_solution",
+]

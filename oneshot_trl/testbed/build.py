@@ -59,7 +59,9 @@ class TestbedRecipe:
     def key(self) -> str:
         """The cache folder's name: a hash of this recipe and of the code that turns it into a model (the
         task's text and the build), so that a changed solution format is never served from an old cache."""
-        code = b"".join((Path(__file__).parent / name).read_bytes() for name in ("task.py", "build.py", "models.py"))
+        code = b"".join(
+            (Path(__file__).parent / name).read_bytes() for name in ("task.py", "build.py", "models.py")
+        )
         recipe = json.dumps(asdict(self), sort_keys=True).encode()
         return hashlib.sha256(recipe + code).hexdigest()[:12]
 
@@ -79,12 +81,19 @@ def wilson_lower_bound(successes: int, trials: int, z: float = 1.96) -> float:
 
 
 def _conversations(rows: list[dict]) -> list[dict]:
-    return [{"prompt": bare_messages(r["problem"]), "completion": [{"role": "assistant", "content": r["solution"]}]}
-            for r in rows]  # fmt: skip
+    return [
+        {
+            "prompt": bare_messages(r["problem"]),
+            "completion": [{"role": "assistant", "content": r["solution"]}],
+        }
+        for r in rows
+    ]
 
 
 def _write_jsonl(path: Path, rows: list[dict]) -> None:
-    path.write_text("".join(json.dumps({k: r[k] for k in ("problem", "answer", "index")}) + "\n" for r in rows))
+    path.write_text(
+        "".join(json.dumps({k: r[k] for k in ("problem", "answer", "index")}) + "\n" for r in rows)
+    )
 
 
 def build(recipe: TestbedRecipe = TestbedRecipe(), cache: Path = CACHE, log=print) -> Path:
@@ -135,12 +144,27 @@ def _build(recipe: TestbedRecipe, out: Path, work: Path, splits: dict, start: fl
     from ..evaluation.benchmarks import parse_benchmarks
 
     tokenizer = char_tokenizer()
-    model = qwen2(tokenizer, hidden_size=recipe.hidden_size, layers=recipe.layers, heads=recipe.heads, mlp_ratio=4,
-                  max_positions=512, seed=recipe.seed)  # fmt: skip
+    model = qwen2(
+        tokenizer,
+        hidden_size=recipe.hidden_size,
+        layers=recipe.layers,
+        heads=recipe.heads,
+        mlp_ratio=4,
+        max_positions=512,
+        seed=recipe.seed,
+    )
 
     dev = parse_benchmarks("testbed_dev", work)[0]  # the eval_testbed_dev.jsonl written above
-    dev_config = EvalConfig(n=recipe.dev_samples, temperature=1.0, max_tokens=48, ks=[1], prompt=PROMPT,
-                            data_dir=str(work), batch_size=256, seed=recipe.seed)  # fmt: skip
+    dev_config = EvalConfig(
+        n=recipe.dev_samples,
+        temperature=1.0,
+        max_tokens=48,
+        ks=[1],
+        prompt=PROMPT,
+        data_dir=str(work),
+        batch_size=256,
+        seed=recipe.seed,
+    )
     history: list[dict] = []
 
     def dev_check(step: int, **extra) -> dict:
@@ -149,9 +173,13 @@ def _build(recipe: TestbedRecipe, out: Path, work: Path, splits: dict, start: fl
         summary = evaluate(model, tokenizer, [dev], dev_config)["benchmarks"][dev.name]
         model.train()
         trials = summary["problems"] * summary["samples_per_problem"]
-        row = {"step": step, "dev_accuracy": summary["accuracy"],
-               "dev_lower_bound": wilson_lower_bound(round(summary["accuracy"] * trials), trials),
-               "dev_boxed_rate": 1 - summary["no_answer_rate"], **extra}  # fmt: skip
+        row = {
+            "step": step,
+            "dev_accuracy": summary["accuracy"],
+            "dev_lower_bound": wilson_lower_bound(round(summary["accuracy"] * trials), trials),
+            "dev_boxed_rate": 1 - summary["no_answer_rate"],
+            **extra,
+        }
         history.append(row)
         return row
 
@@ -178,28 +206,53 @@ def _build(recipe: TestbedRecipe, out: Path, work: Path, splits: dict, start: fl
             if state.global_step % recipe.eval_every:
                 return
             row = dev_check(state.global_step)
-            log(f"  SFT step {state.global_step}: dev sampled accuracy {row['dev_accuracy']:.3f} "
-                f"(95% lower bound {row['dev_lower_bound']:.3f}, target {recipe.dev_target})")
+            log(
+                f"  SFT step {state.global_step}: dev sampled accuracy {row['dev_accuracy']:.3f} "
+                f"(95% lower bound {row['dev_lower_bound']:.3f}, target {recipe.dev_target})"
+            )
             if row["dev_lower_bound"] >= recipe.dev_target:
                 self.cooldown_from = state.global_step
                 log(f"  dev target reached: learning rate to 0 over {recipe.cooldown_steps} steps")
 
     args = SFTConfig(
-        output_dir=str(work / "sft"), max_steps=recipe.max_steps, per_device_train_batch_size=recipe.batch_size,
-        learning_rate=recipe.learning_rate, lr_scheduler_type="constant_with_warmup", warmup_steps=recipe.warmup_steps, logging_steps=50,
-        save_strategy="no", report_to="none", seed=recipe.seed, data_seed=recipe.seed, max_length=256, disable_tqdm=True,
-        bf16=False, dataloader_num_workers=0, full_determinism=False, gradient_checkpointing=False,  # TRL turns it on; 0.3M params need no memory saving
-    )  # fmt: skip
-    trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(_conversations(splits["sft"])),
-                         processing_class=tokenizer, callbacks=[StopAtDevTarget()])  # fmt: skip
+        output_dir=str(work / "sft"),
+        max_steps=recipe.max_steps,
+        per_device_train_batch_size=recipe.batch_size,
+        learning_rate=recipe.learning_rate,
+        lr_scheduler_type="constant_with_warmup",
+        warmup_steps=recipe.warmup_steps,
+        logging_steps=50,
+        save_strategy="no",
+        report_to="none",
+        seed=recipe.seed,
+        data_seed=recipe.seed,
+        max_length=256,
+        disable_tqdm=True,
+        bf16=False,
+        dataloader_num_workers=0,
+        full_determinism=False,
+        gradient_checkpointing=False,  # TRL turns it on; 0.3M params need no memory saving
+    )
+    trainer = SFTTrainer(
+        model=model,
+        args=args,
+        train_dataset=Dataset.from_list(_conversations(splits["sft"])),
+        processing_class=tokenizer,
+        callbacks=[StopAtDevTarget()],
+    )
     trainer.remove_callback(PrinterCallback)  # progress is the dev-accuracy lines above
     trainer.train()
     final = dev_check(trainer.state.global_step, final=True)
     log(f"  SFT done at step {trainer.state.global_step}: dev sampled accuracy {final['dev_accuracy']:.3f}")
     model.save_pretrained(work)
     tokenizer.save_pretrained(work)
-    info = {"recipe": asdict(recipe), "key": recipe.key(), "sft_steps": trainer.state.global_step,
-            "dev_history": history, "build_seconds": round(time.time() - start, 1)}  # fmt: skip
+    info = {
+        "recipe": asdict(recipe),
+        "key": recipe.key(),
+        "sft_steps": trainer.state.global_step,
+        "dev_history": history,
+        "build_seconds": round(time.time() - start, 1),
+    }
     (work / RECIPE_FILE).write_text(json.dumps(info, indent=2))
     work.rename(out)
     return out

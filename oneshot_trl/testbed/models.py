@@ -19,7 +19,9 @@ CHATML_TEMPLATE = (
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 
 
-def qwen2(tokenizer, *, hidden_size: int, layers: int, heads: int, mlp_ratio: int, max_positions: int, seed: int):
+def qwen2(
+    tokenizer, *, hidden_size: int, layers: int, heads: int, mlp_ratio: int, max_positions: int, seed: int
+):
     """A randomly initialised ``Qwen2ForCausalLM`` sized for ``tokenizer`` (tied embeddings, no GQA), whose
     generation stops at the tokenizer's end-of-sequence token."""
     import torch
@@ -94,7 +96,11 @@ def bpe_tokenizer(corpus: list[str] | None = None, vocab_size: int = 512):
     )
     tok.train_from_iterator(corpus or _default_corpus(), trainer=trainer)
     fast = PreTrainedTokenizerFast(
-        tokenizer_object=tok, bos_token=None, eos_token="<|im_end|>", pad_token="<|endoftext|>", unk_token=None
+        tokenizer_object=tok,
+        bos_token=None,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        unk_token=None,
     )
     fast.chat_template = CHATML_TEMPLATE
     return fast
@@ -110,12 +116,20 @@ def build_tiny_model(
     seed: int = 0,
     corpus: list[str] | None = None,
 ) -> Path:
-    """Build and save an untrained tiny Qwen2 causal LM with a BPE tokenizer to ``out_dir``; return the path."""
+    """Build and save an untrained tiny Qwen2 causal LM with a BPE tokenizer to ``out_dir``; return the
+    path."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tokenizer = bpe_tokenizer(corpus, vocab_size)
-    model = qwen2(tokenizer, hidden_size=hidden_size, layers=num_layers, heads=num_heads, mlp_ratio=2,
-                  max_positions=2048, seed=seed)
+    model = qwen2(
+        tokenizer,
+        hidden_size=hidden_size,
+        layers=num_layers,
+        heads=num_heads,
+        mlp_ratio=2,
+        max_positions=2048,
+        seed=seed,
+    )
     # Untrained, it may sample the pad token at any point: stop there too, as at the end of sequence.
     model.generation_config.eos_token_id = [tokenizer.eos_token_id, tokenizer.pad_token_id]
     model.save_pretrained(out)

@@ -1,2 +1,3 @@
 """The trainers, each beside its config (as TRL pairs ``grpo_config.py`` with ``grpo_trainer.py``):
-``grpo`` (``OneShotGRPOConfig``, ``OneShotGRPOTrainer``) and ``ppo`` (``OneShotPPOConfig``, TRL 1.12's PPO)."""
+``grpo`` (``OneShotGRPOConfig``, ``OneShotGRPOTrainer``) and ``ppo`` (``OneShotPPOConfig``, TRL 1.12's
+PPO)."""

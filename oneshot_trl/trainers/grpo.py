@@ -1,4 +1,5 @@
-"""``OneShotGRPOConfig`` and ``OneShotGRPOTrainer``: TRL's ``GRPOConfig`` and ``GRPOTrainer`` with the paper's extras.
+"""``OneShotGRPOConfig`` and ``OneShotGRPOTrainer``: TRL's ``GRPOConfig`` and ``GRPOTrainer`` with the
+paper's extras.
 
 - Entropy bonus: TRL's native ``entropy_coef`` (and adaptive entropy), computed from the temperature-scaled
   logits of the one policy forward pass. This class adds no second entropy term.
@@ -43,18 +44,25 @@ class OneShotGRPOConfig(GRPOConfig):
 
     pg_coef: float = field(
         default=1.0,
-        metadata={"help": "Scale of the policy-gradient term (advantages are multiplied by it). 0 gives the paper's "
-                  "entropy-only / KL-only ablations (Tab. 5 rows 8-10); KL and entropy terms are unchanged."},
-    )  # fmt: skip
+        metadata={
+            "help": "Scale of the policy-gradient term (advantages are multiplied by it). 0 gives the "
+            "paper's "
+            "entropy-only / KL-only ablations (Tab. 5 rows 8-10); KL and entropy terms are unchanged."
+        },
+    )
     reward_timeout: float = field(
-        default=1.0, metadata={"help": "Seconds allowed to grade one answer symbolically; slower answers score 0."}
+        default=1.0,
+        metadata={"help": "Seconds allowed to grade one answer symbolically; slower answers score 0."},
     )
     think: bool = field(
         default=False, metadata={"help": "Grade only the text after </think> (R1-style models)."}
     )
-    logging_steps: float = field(default=1, metadata={"help": "Log every N steps (metrics.jsonl has one line per log)."})
-    disable_tqdm: bool = field(default=True, metadata={"help": "TRL's tqdm bar; oneshot shows a rich progress bar instead."})
-
+    logging_steps: float = field(
+        default=1, metadata={"help": "Log every N steps (metrics.jsonl has one line per log)."}
+    )
+    disable_tqdm: bool = field(
+        default=True, metadata={"help": "TRL's tqdm bar; oneshot shows a rich progress bar instead."}
+    )
 
 
 def distinct_n(texts: list[str], n: int = 2) -> float:
@@ -79,7 +87,9 @@ class StepRecorder:
         self._trainer = weakref.ref(trainer)  # the trainer holds this recorder; no cycle to keep it alive
 
     def __call__(self, prompts, completions, completion_ids, **columns):
-        rewards = self.reward_func(prompts=prompts, completions=completions, completion_ids=completion_ids, **columns)
+        rewards = self.reward_func(
+            prompts=prompts, completions=completions, completion_ids=completion_ids, **columns
+        )
         trainer = self._trainer()
         if trainer is not None and trainer.model.training:
             self.record(trainer, completions, completion_ids, columns)
@@ -130,11 +140,15 @@ class OneShotGRPOTrainer(GRPOTrainer):
     """GRPO for 1-shot RLVR. Takes ``OneShotGRPOConfig`` and, optionally, ``history_path``. The first reward
     function (a Python function) is wrapped by ``StepRecorder`` for the per-step metrics and history."""
 
-    def __init__(self, model, reward_funcs, *args: Any, history_path: str | Path | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, model, reward_funcs, *args: Any, history_path: str | Path | None = None, **kwargs: Any
+    ) -> None:
         funcs = list(reward_funcs) if isinstance(reward_funcs, (list, tuple)) else [reward_funcs]
         if isinstance(funcs[0], (str, torch.nn.Module)):
-            raise TypeError("OneShotGRPOTrainer records each step through its first reward function, "
-                            "which must be a Python function (put model-based rewards after it)")  # fmt: skip
+            raise TypeError(
+                "OneShotGRPOTrainer records each step through its first reward function, "
+                "which must be a Python function (put model-based rewards after it)"
+            )
         super().__init__(model, [StepRecorder(funcs[0], self), *funcs[1:]], *args, **kwargs)
         writes = history_path is not None and self.accelerator.is_main_process
         self.history = HistoryWriter(history_path) if writes else None

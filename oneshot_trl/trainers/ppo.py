@@ -15,7 +15,8 @@ listed in ``TRL_PPO_HOOKS`` (a test fails if TRL stops calling them):
   one per mini-batch;
 - a pre-step hook on that optimizer clips the policy's and the critic's gradients to ``max_grad_norm``, each
   on its own (verl's ``actor.grad_clip`` and ``critic.grad_clip``); TRL's PPO loop clips nothing. Under
-  DeepSpeed the engine clips instead (its ``gradient_clipping``, set from ``max_grad_norm``), over both at once.
+  DeepSpeed the engine clips instead (its ``gradient_clipping``, set from ``max_grad_norm``), over both at
+  once.
 - the entropy bonus (``entropy_coef``, verl's ``actor.entropy_coeff``): TRL builds the PPO loss inline in
   ``train()``, so ``add_entropy_bonus`` keeps the policy's training logits (a forward hook) and adds the term
   where TRL hands the loss to ``accelerator.backward``.
@@ -54,17 +55,24 @@ TRL_PPO_HOOKS = {
         "logits /= args.temperature",  # the policy's loss uses temperature-scaled logits, as our entropy does
     ],
 }
+
+
 def ppo_hint() -> str:
     """The one line for a TRL without PPOTrainer (1.13 and later)."""
     import trl
 
-    return (f"--algo ppo needs TRL 1.12.x, the last series with PPOTrainer (this environment has TRL {trl.__version__}): "
-            "pip install 'oneshot-trl[ppo]'")  # fmt: skip
+    return (
+        f"--algo ppo needs TRL 1.12.x, the last series with PPOTrainer (this environment has TRL "
+        f"{trl.__version__}): "
+        "pip install 'oneshot-trl[ppo]'"
+    )
 
 
 def ppo_classes():
     """TRL's PPOConfig and PPOTrainer, or a one-line error naming the install that has them."""
-    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # we depend on trl.experimental knowingly (pinned TRL)
+    os.environ.setdefault(
+        "TRL_EXPERIMENTAL_SILENCE", "1"
+    )  # we depend on trl.experimental knowingly (pinned TRL)
     try:
         from trl.experimental.ppo import PPOConfig, PPOTrainer
     except ImportError:
@@ -94,15 +102,29 @@ class OneShotPPOConfig(_ppo_config_base()):
     """TRL's ``PPOConfig`` plus the fields every oneshot algorithm shares."""
 
     num_generations: int = field(
-        default=8, metadata={"help": "Responses per prompt copy per step (each copy is repeated this many times)."}
+        default=8,
+        metadata={"help": "Responses per prompt copy per step (each copy is repeated this many times)."},
     )
-    max_completion_length: int = field(default=3072, metadata={"help": "Max new tokens (TRL's response_length)."})
-    reward_timeout: float = field(default=1.0, metadata={"help": "Seconds allowed to grade one answer symbolically."})
+    max_completion_length: int = field(
+        default=3072, metadata={"help": "Max new tokens (TRL's response_length)."}
+    )
+    reward_timeout: float = field(
+        default=1.0, metadata={"help": "Seconds allowed to grade one answer symbolically."}
+    )
     think: bool = field(default=False, metadata={"help": "Grade only the text after </think>."})
-    critic_learning_rate: float = field(default=1e-5, metadata={"help": "The critic's own learning rate (verl's "
-                                        "critic.optim.lr); the policy's is learning_rate."})
-    entropy_coef: float = field(default=0.0, metadata={"help": "Entropy bonus: the loss minus this times the policy's "
-                                "mean token entropy on the temperature-scaled logits (verl's actor.entropy_coeff)."})
+    critic_learning_rate: float = field(
+        default=1e-5,
+        metadata={
+            "help": "The critic's own learning rate (verl's critic.optim.lr); the policy's is learning_rate."
+        },
+    )
+    entropy_coef: float = field(
+        default=0.0,
+        metadata={
+            "help": "Entropy bonus: the loss minus this times the policy's "
+            "mean token entropy on the temperature-scaled logits (verl's actor.entropy_coeff)."
+        },
+    )
 
     def __post_init__(self):
         self.response_length = self.max_completion_length
@@ -126,8 +148,15 @@ class VerifiableRewardModel(nn.Module):
 
     base_model_prefix = "backbone"
 
-    def __init__(self, tokenizer, prompts: dict[tuple[int, ...], dict], *, reward: str = "math",
-                 think: bool = False, timeout: float = 1.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        tokenizer,
+        prompts: dict[tuple[int, ...], dict],
+        *,
+        reward: str = "math",
+        think: bool = False,
+        timeout: float = 1.0,
+    ) -> None:
         super().__init__()
         self.tokenizer = tokenizer
         self.prompts = prompts  # prompt token ids → {"answer", "index", "example_id"}
@@ -160,16 +189,27 @@ class VerifiableRewardModel(nn.Module):
                 scores.append(format_reward([text])[0])
             else:
                 scores.append(float(correct) if self.reward == "math" else 0.0)
-            self.pending.append({"index": meta["index"], "example_id": meta["example_id"], "correct": correct,
-                                 "answered": pred is not None})  # fmt: skip
+            self.pending.append(
+                {
+                    "index": meta["index"],
+                    "example_id": meta["example_id"],
+                    "correct": correct,
+                    "answered": pred is not None,
+                }
+            )
         return torch.tensor(scores, dtype=torch.float32)
 
 
 class PPORecordsCallback(TrainerCallback):
     """Adds oneshot's accuracy metrics to PPO's logs and writes history rows (rank 0), once per step."""
 
-    def __init__(self, reward_model: VerifiableRewardModel, history_path: Path | None, step_offset: int = 0,
-                 episode_offset: int = 0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        reward_model: VerifiableRewardModel,
+        history_path: Path | None,
+        step_offset: int = 0,
+        episode_offset: int = 0,
+    ) -> None:
         self.reward_model = reward_model
         self.history = HistoryWriter(history_path) if history_path else None
         self.step_offset, self.episode_offset = step_offset, episode_offset
@@ -179,7 +219,8 @@ class PPORecordsCallback(TrainerCallback):
     def on_save(self, args, state, control, **kwargs):
         # TRL's PPO checkpoints hold only the policy; keep the critic too, so a resumed run has it.
         if self.trainer is None or not state.is_world_process_zero or self.trainer.is_deepspeed_enabled:
-            return  # under DeepSpeed the critic's shards are not gathered here: PPO resume is single-process/DDP
+            # under DeepSpeed the critic's shards are not gathered here: PPO resume is single-process/DDP
+            return
         from safetensors.torch import save_file
 
         value_model = self.trainer.accelerator.unwrap_model(self.trainer.model).value_model
@@ -201,12 +242,19 @@ class PPORecordsCallback(TrainerCallback):
             logs.update(accuracy_metrics(rows))
             logs["math_reward/no_answer_rate"] = sum(not r["answered"] for r in rows) / len(rows)
         if self.history is not None and state.is_world_process_zero and rows:
-            self.history.append(step_rows(state.global_step, [r["index"] for r in rows],
-                                          [r["example_id"] for r in rows], [r["correct"] for r in rows]))  # fmt: skip
+            self.history.append(
+                step_rows(
+                    state.global_step,
+                    [r["index"] for r in rows],
+                    [r["example_id"] for r in rows],
+                    [r["correct"] for r in rows],
+                )
+            )
 
 
 class _PromptWidths:
-    """TRL's PPO dataloader, recording the width of each batch's left-padded prompts: where responses start."""
+    """TRL's PPO dataloader, recording the width of each batch's left-padded prompts: where responses
+    start."""
 
     def __init__(self, loader) -> None:
         self.loader, self.context_length = loader, None
@@ -248,7 +296,9 @@ def add_entropy_bonus(trainer, coef: float) -> None:
             response = mask[:, start:].to(entropy.dtype)
             mean_entropy = (entropy * response).sum() / response.sum().clamp(min=1.0)
             loss = loss - coef * mean_entropy
-            trainer.entropies.append(float(mean_entropy))  # per micro-batch, the latest 100 (tests, debugging)
+            trainer.entropies.append(
+                float(mean_entropy)
+            )  # per micro-batch, the latest 100 (tests, debugging)
             del trainer.entropies[:-100]
         return backward(loss, **kwargs)
 
@@ -257,12 +307,17 @@ def add_entropy_bonus(trainer, coef: float) -> None:
 
 
 def _clip_each(policy: list, critic: list, max_norm: float, norms: list):
-    """An optimizer pre-step hook: clip the policy's and the critic's gradients to ``max_norm``, each on its own,
+    """An optimizer pre-step hook: clip the policy's and the critic's gradients to ``max_norm``, each on its
+    own,
     and record their norms before clipping."""
 
     def hook(optimizer, args, kwargs):
-        norms.append(tuple(float(torch.nn.utils.clip_grad_norm_([p for p in params if p.grad is not None], max_norm))
-                           for params in (policy, critic)))  # fmt: skip
+        norms.append(
+            tuple(
+                float(torch.nn.utils.clip_grad_norm_([p for p in params if p.grad is not None], max_norm))
+                for params in (policy, critic)
+            )
+        )
         del norms[:-100]  # the latest steps only
 
     return hook
@@ -272,32 +327,45 @@ def _trainer_class():
     _, PPOTrainer = ppo_classes()
 
     class OneShotPPOTrainer(PPOTrainer):
-        """TRL's PPOTrainer with verl's optimisation (module docstring) and a DeepSpeed-safe ``save_model``: TRL
+        """TRL's PPOTrainer with verl's optimisation (module docstring) and a DeepSpeed-safe ``save_model``:
+        TRL
         1.12 hands transformers 5 the bare policy where it expects the DeepSpeed engine. Here every rank joins
         the gather (a collective under ZeRO-3) and the main process saves the policy's weights."""
 
-
         def create_optimizer(self):
-            """AdamW over policy and critic, each its own learning rate, each its gradients clipped on its own."""
+            """AdamW over policy and critic, each its own learning rate, each its gradients clipped on its
+            own."""
             if self.optimizer is not None:
                 return self.optimizer
             wrapper, args = self.model, self.args
-            self.clipped_norms: list[tuple[float, float]] = []  # (policy, critic) norms before clipping, per step
+            self.clipped_norms: list[
+                tuple[float, float]
+            ] = []  # (policy, critic) norms before clipping, per step
             decay = set(self.get_decay_parameter_names(wrapper))
             groups = []
             for prefix, lr in (("policy.", args.learning_rate), ("value_model.", args.critic_learning_rate)):
-                named = [(n, p) for n, p in wrapper.named_parameters() if n.startswith(prefix) and p.requires_grad]
+                named = [
+                    (n, p) for n, p in wrapper.named_parameters() if n.startswith(prefix) and p.requires_grad
+                ]
                 groups += [
-                    {"params": [p for n, p in named if n in decay], "weight_decay": args.weight_decay, "lr": lr},
+                    {
+                        "params": [p for n, p in named if n in decay],
+                        "weight_decay": args.weight_decay,
+                        "lr": lr,
+                    },
                     {"params": [p for n, p in named if n not in decay], "weight_decay": 0.0, "lr": lr},
                 ]
             optimizer_cls, kwargs = self.get_optimizer_cls_and_kwargs(args, wrapper)
             self.optimizer = optimizer_cls([g for g in groups if g["params"]], **kwargs)
-            deepspeed = getattr(self.accelerator.state, "deepspeed_plugin", None) is not None  # set later in __init__
+            deepspeed = (
+                getattr(self.accelerator.state, "deepspeed_plugin", None) is not None
+            )  # set later in __init__
             if args.max_grad_norm and args.max_grad_norm > 0 and not deepspeed:
                 policy = [p for n, p in wrapper.named_parameters() if n.startswith("policy.")]
                 critic = [p for n, p in wrapper.named_parameters() if n.startswith("value_model.")]
-                self.optimizer.register_step_pre_hook(_clip_each(policy, critic, args.max_grad_norm, self.clipped_norms))
+                self.optimizer.register_step_pre_hook(
+                    _clip_each(policy, critic, args.max_grad_norm, self.clipped_norms)
+                )
             return self.optimizer
 
         def save_model(self, output_dir: str | None = None, _internal_call: bool = False):
@@ -306,8 +374,10 @@ def _trainer_class():
             output_dir = output_dir or self.args.output_dir
             state = self.accelerator.get_state_dict(self.deepspeed)
             if self.args.should_save:
-                policy = {k[len("policy."):]: v for k, v in state.items() if k.startswith("policy.")}
-                self.accelerator.unwrap_model(self.model).policy.save_pretrained(output_dir, state_dict=policy)
+                policy = {k[len("policy.") :]: v for k, v in state.items() if k.startswith("policy.")}
+                self.accelerator.unwrap_model(self.model).policy.save_pretrained(
+                    output_dir, state_dict=policy
+                )
                 self.processing_class.save_pretrained(output_dir)
 
     return OneShotPPOTrainer
@@ -323,8 +393,11 @@ def tokenize_prompts(dataset, tokenizer, num_generations: int):
     for row in dataset:
         prompt = row["prompt"]
         if isinstance(prompt, list):
-            text = tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True) \
-                if has_chat_template(tokenizer) else fallback_text(prompt)  # fmt: skip
+            text = (
+                tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
+                if has_chat_template(tokenizer)
+                else fallback_text(prompt)
+            )
         else:
             text = prompt
         ids = tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -342,17 +415,27 @@ def load_checkpoint_state(trainer, checkpoint: str) -> None:
     wrapper = trainer.accelerator.unwrap_model(trainer.model)
     for module, name in ((wrapper.policy, "model.safetensors"), (wrapper.value_model, VALUE_FILE)):
         if not (path / name).exists():
-            raise OneShotError(f"{checkpoint}: no {name}; it is not a oneshot PPO checkpoint (start without --resume)")
+            raise OneShotError(
+                f"{checkpoint}: no {name}; it is not a oneshot PPO checkpoint (start without --resume)"
+            )
         state = load_file(str(path / name))
         expected = module.state_dict()
-        if "lm_head.weight" in expected and "lm_head.weight" not in state and "model.embed_tokens.weight" in state:
+        if (
+            "lm_head.weight" in expected
+            and "lm_head.weight" not in state
+            and "model.embed_tokens.weight" in state
+        ):
             state["lm_head.weight"] = state["model.embed_tokens.weight"]  # tied embeddings are saved once
         try:
             missing, unexpected = module.load_state_dict(state, strict=False)
         except RuntimeError as e:
-            raise OneShotError(f"{checkpoint}/{name}: weights do not fit this model ({str(e).splitlines()[0]})") from None
+            raise OneShotError(
+                f"{checkpoint}/{name}: weights do not fit this model ({str(e).splitlines()[0]})"
+            ) from None
         if missing or unexpected:
-            raise OneShotError(f"{checkpoint}/{name}: {len(missing)} missing and {len(unexpected)} unexpected tensors")
+            raise OneShotError(
+                f"{checkpoint}/{name}: {len(missing)} missing and {len(unexpected)} unexpected tensors"
+            )
     if (path / "optimizer.pt").exists():
         trainer.optimizer.load_state_dict(torch.load(path / "optimizer.pt", weights_only=False))
     if (path / "scheduler.pt").exists():
@@ -378,8 +461,17 @@ def checkpoint_progress(checkpoint: str) -> tuple[int, int]:
     return int(state["global_step"]), int(state.get("episode", 0))
 
 
-def build_ppo_trainer(run, args, model, tokenizer, train_rows, callbacks: list, history_path: Path | None,
-                      step_offset: int = 0, episode_offset: int = 0) -> Any:  # fmt: skip
+def build_ppo_trainer(
+    run,
+    args,
+    model,
+    tokenizer,
+    train_rows,
+    callbacks: list,
+    history_path: Path | None,
+    step_offset: int = 0,
+    episode_offset: int = 0,
+) -> Any:
     """TRL's PPOTrainer with the value model initialised from the policy and the grading reward model."""
     from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
 
@@ -388,20 +480,34 @@ def build_ppo_trainer(run, args, model, tokenizer, train_rows, callbacks: list, 
     PPOTrainer = _trainer_class()
     dataset, lookup = tokenize_prompts(train_rows, tokenizer, args.num_generations)
     set_seed(args.seed)  # the critic's value head is newly initialised: the same seed, the same critic
-    value_model = AutoModelForSequenceClassification.from_pretrained(run.model_name_or_path, revision=run.model_revision, num_labels=1, dtype="float32")
+    value_model = AutoModelForSequenceClassification.from_pretrained(
+        run.model_name_or_path, revision=run.model_revision, num_labels=1, dtype="float32"
+    )
     # The frozen KL reference, loaded from the same weights (TRL's copy of the policy fails under ZeRO-3).
-    ref_model = AutoModelForCausalLM.from_pretrained(run.model_name_or_path, revision=run.model_revision, dtype="float32")
+    ref_model = AutoModelForCausalLM.from_pretrained(
+        run.model_name_or_path, revision=run.model_revision, dtype="float32"
+    )
     value_model.config.pad_token_id = tokenizer.pad_token_id
-    reward_model = VerifiableRewardModel(tokenizer, lookup, reward=run.reward, think=args.think, timeout=args.reward_timeout)
+    reward_model = VerifiableRewardModel(
+        tokenizer, lookup, reward=run.reward, think=args.think, timeout=args.reward_timeout
+    )
     records = PPORecordsCallback(reward_model, history_path, step_offset, episode_offset)
     trainer = PPOTrainer(
-        args=args, processing_class=tokenizer, model=model, ref_model=ref_model, reward_model=reward_model,
-        train_dataset=dataset, value_model=value_model, callbacks=[records, *callbacks],
-    )  # fmt: skip
+        args=args,
+        processing_class=tokenizer,
+        model=model,
+        ref_model=ref_model,
+        reward_model=reward_model,
+        train_dataset=dataset,
+        value_model=value_model,
+        callbacks=[records, *callbacks],
+    )
     records.trainer = trainer
-    # TRL's PPO steps the optimizer inside accelerate's accumulate(), which by default also syncs (steps) at the
+    # TRL's PPO steps the optimizer inside accelerate's accumulate(), which by default also syncs (steps) at
+    # the
     # end of the dataloader; a 1-shot dataset is one batch per step, every batch its last, so each micro-batch
-    # would step: 8 optimizer steps per rollout batch in the paper recipe instead of 1. As transformers' Trainer
+    # would step: 8 optimizer steps per rollout batch in the paper recipe instead of 1. As transformers'
+    # Trainer
     # does, step on the accumulation count only.
     trainer.accelerator.gradient_state.plugin_kwargs["sync_with_dataloader"] = False
     if args.entropy_coef:
