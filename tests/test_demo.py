@@ -115,10 +115,12 @@ def test_reduced_demo_shows_the_effects_that_held_across_bases(tmp_path):
     cache on first use, as `oneshot demo` does). It asserts only what held in every one of the 5 base seeds
     x 2 RL seeds of `python benchmarks/demo_across_bases.py` (README, "Offline testbed"), with margin, so that
     it also holds on a CPU whose floating point lands the base elsewhere. Measured there (per run, min-max):
-    base pass@1 0.266-0.390; 1-shot above format-only by +12.7 to +29.5 points; format-only boxed more and
-    answered worse every time; full-set above 1-shot; π1 0.67-0.85 correct over the last 10 steps of 1-shot,
-    0.00-0.06 under format-only. Not asserted, because it did not hold on every base: 1-shot's gain over the
-    base (-6.4 to +12.7 points; below +10 on 3 of 5 bases) and which part of it was larger.
+    base pass@1 0.305-0.407; 1-shot above the base by +2.0 to +15.2 points and above format-only by +4.8 to
+    +33.6; 1-shot's accuracy among boxed answers above format-only's; format-only boxed more than the base;
+    full-set above 1-shot; π1 0.74-0.84 correct over the last 10 steps of 1-shot, 0.00-0.62 under format-only
+    (at least 0.16 below 1-shot's). Not asserted, because it did not hold on every base: a gain of +10 points
+    (3 of 5 bases), accuracy among boxed answers rising over the base's (4 of 5), format-only answering worse
+    than the base (9 of 10 runs).
     """
     config = DemoConfig(output_dir=str(tmp_path / "demo"), seeds=1, cache=str(ROOT / ".cache" / "testbed"))
     stages = []
@@ -127,13 +129,12 @@ def test_reduced_demo_shows_the_effects_that_held_across_bases(tmp_path):
     base, runs = result["base"], {r["arm"]: r["eval"] for r in result["runs"]}
     assert set(runs) == set(ARMS)
     one, fmt, full = runs["1-shot"], runs["format-only"], runs["full-set"]
-    assert 0.2 < base["pass@1"] < 0.45  # where the build's stop criterion lands the base
+    assert 0.2 < base["pass@1"] < 0.5  # where the build's stop criterion lands the base
     assert result["base_build"]["dev_history"][-1]["final"] is True
-    # +8.0 points on a second machine, TRL 1.16 (its 5-base x 2-seed runs, the full demo: +11.3 to +33.2):
-    # margin 0.04
-    assert one["pass@1"] > fmt["pass@1"] + 0.04
-    assert one["pass@1"] > base["pass@1"] - 0.10  # no collapse (the gain itself varies by base)
-    assert fmt["boxed_rate"] > base["boxed_rate"] and fmt["boxed_accuracy"] < base["boxed_accuracy"]
+    assert one["pass@1"] > fmt["pass@1"] + 0.02  # measured at least +4.8 points
+    assert one["boxed_accuracy"] > fmt["boxed_accuracy"]
+    assert one["pass@1"] > base["pass@1"] - 0.03  # measured at least +2.0 points: no collapse
+    assert fmt["boxed_rate"] > base["boxed_rate"]
     assert full["pass@1"] > one["pass@1"]
     written = json.loads((tmp_path / "demo" / "demo.json").read_text())
     assert written["conclusion"] == result["conclusion"] and written["pi1"]["index"] == result["pi1"]["index"]
@@ -141,8 +142,11 @@ def test_reduced_demo_shows_the_effects_that_held_across_bases(tmp_path):
         assert (tmp_path / "demo" / png).read_bytes()[:4] == b"\x89PNG"
     one_shot = next(r for r in result["runs"] if r["arm"] == "1-shot")["metrics"]
     assert [m["step"] for m in one_shot] == list(range(1, config.steps + 1))
-    assert sum(m["oneshot/train_accuracy"] for m in one_shot[-10:]) / 10 > 0.6
+    pi1_solved = sum(m["oneshot/train_accuracy"] for m in one_shot[-10:]) / 10
+    assert pi1_solved > 0.6
     format_only = next(r for r in result["runs"] if r["arm"] == "format-only")["metrics"]
-    assert sum(m["oneshot/train_accuracy"] for m in format_only[-10:]) / 10 < 0.3  # boxed, but wrong
+    assert (
+        sum(m["oneshot/train_accuracy"] for m in format_only[-10:]) / 10 < pi1_solved - 0.1
+    )  # boxed is not right
     checked = [m["step"] for m in one_shot if "eval/testbed_heldout/accuracy" in m]
     assert checked == list(range(config.eval_every, config.steps + 1, config.eval_every))

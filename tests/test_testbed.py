@@ -16,7 +16,7 @@ from oneshot_trl.testbed import Habits, TestbedRecipe, build, char_tokenizer, ma
 def test_generator_and_grader_agree_on_every_answer():
     for split in ("sft", "rl", "dev", "heldout"):
         for row in make_split(split, 500, digits=(1, 5)):
-            assert int(row["answer"]) == eval(row["problem"][len("What is "):-1])  # noqa: S307 - our own text
+            assert int(row["answer"]) == eval(row["problem"][len("What is ") : -1])  # noqa: S307 - our own text
             assert is_equivalent(extract_answer(row["solution"]), row["answer"]), row
 
 
@@ -34,11 +34,13 @@ def test_habits_plant_what_they_say():
     ]
     assert worked_solution(978, 456, rng)[0] == "8+6=14\n7+5+1=13\n9+4+1=14\n\\boxed{1434}"
     # a guess: no column work, the sum to the nearest hundred (right only for round sums)
-    assert worked_solution(978, 456, rng, Habits(guess=1.0)) == ("\\boxed{1400}", 1400)
-    assert worked_solution(950, 50, rng, Habits(guess=1.0)) == ("\\boxed{1000}", 1000)
+    assert worked_solution(978, 456, rng, Habits(guess=1.0)) == ("~\\boxed{1400}", 1400)
+    assert worked_solution(950, 50, rng, Habits(guess=1.0)) == ("~\\boxed{1000}", 1000)
     mixed = make_split("sft", 2000, habits=Habits(slip=0.3, unboxed=0.3))
-    right = sum(bool(extract_answer(r["solution"])) and is_equivalent(extract_answer(r["solution"]), r["answer"])
-                for r in mixed) / len(mixed)  # fmt: skip
+    right = sum(
+        bool(extract_answer(r["solution"])) and is_equivalent(extract_answer(r["solution"]), r["answer"])
+        for r in mixed
+    ) / len(mixed)
     assert 0.43 < right < 0.55  # about 0.7 x 0.7
 
 
@@ -52,16 +54,20 @@ def test_splits_are_fixed_and_disjoint_by_construction():
     for split in ("sft", "rl", "dev", "heldout"):
         rows = make_split(split, 3000 if split == "sft" else 500, digits=(1, 3), carries=True)
         problems[split] = {r["problem"] for r in rows}
-        pairs = [tuple(int(x) for x in r["problem"][len("What is "):-1].split(" + ")) for r in rows]
+        pairs = [tuple(int(x) for x in r["problem"][len("What is ") : -1].split(" + ")) for r in rows]
         assert all(split_of(a, b) == split for a, b in pairs)
         assert all(has_carry(a, b) for a, b in pairs)
-        # no digit pattern tied to a split: (3a + b) mod 4 once gave SFT only even units sums, held-out only odd
+        # no digit pattern tied to a split: (3a + b) mod 4 once gave SFT only even units sums, held-out only
+        # odd
         odd = sum((a % 10 + b % 10) % 2 for a, b in pairs) / len(pairs)
         assert 0.4 < odd < 0.6, (split, odd)
     names = list(problems)
     for i, first in enumerate(names):
-        for second in names[i + 1:]:
-            assert not problems[first] & problems[second], (first, second)  # 1-3 digits: overlaps would be common
+        for second in names[i + 1 :]:
+            assert not problems[first] & problems[second], (
+                first,
+                second,
+            )  # 1-3 digits: overlaps would be common
 
 
 def test_char_tokenizer_round_trips_and_keeps_digits_apart():
@@ -71,17 +77,33 @@ def test_char_tokenizer_round_trips_and_keeps_digits_apart():
     assert len(ids) == len(text) and tok.decode(ids) == text
     assert tok.convert_tokens_to_ids("<|im_end|>") == tok.eos_token_id
     # role names are single tokens (as in Qwen's vocabulary), so the chat template costs 3 tokens per turn
-    prompt = tok.apply_chat_template([{"role": "user", "content": "1+2"}], add_generation_prompt=True, tokenize=False)
+    prompt = tok.apply_chat_template(
+        [{"role": "user", "content": "1+2"}], add_generation_prompt=True, tokenize=False
+    )
     assert len(tok(prompt, add_special_tokens=False)["input_ids"]) == 3 + 3 + 2 + 3
 
 
 @pytest.mark.slow
 def test_miniature_build_is_cached_and_loadable(tmp_path):
-    recipe = TestbedRecipe(sft_examples=64, rl_examples=8, dev_examples=8, heldout_examples=8, hidden_size=32,
-                           layers=1, max_steps=6, eval_every=3, batch_size=8, dev_target=1.1)  # fmt: skip
+    recipe = TestbedRecipe(
+        sft_examples=64,
+        rl_examples=8,
+        dev_examples=8,
+        heldout_examples=8,
+        hidden_size=32,
+        layers=1,
+        max_steps=6,
+        eval_every=3,
+        batch_size=8,
+        dev_target=1.1,
+    )
     path = build(recipe, cache=tmp_path, log=lambda *_: None)
     info = json.loads((path / "testbed.json").read_text())
-    assert info["sft_steps"] == 6 and [h["step"] for h in info["dev_history"]] == [3, 6, 6]  # + the final check
+    assert info["sft_steps"] == 6 and [h["step"] for h in info["dev_history"]] == [
+        3,
+        6,
+        6,
+    ]  # + the final check
     assert info["dev_history"][-1]["final"] is True
     # Deterministic on one machine: a second build from scratch gives the same weights, byte for byte.
     again = build(recipe, cache=tmp_path / "again", log=lambda *_: None)
@@ -95,5 +117,8 @@ def test_miniature_build_is_cached_and_loadable(tmp_path):
     from oneshot_trl.modeling import load_model_and_tokenizer
 
     model, tok = load_model_and_tokenizer(str(path))
-    assert tok("12+3", add_special_tokens=False)["input_ids"] == char_tokenizer()("12+3", add_special_tokens=False)["input_ids"]
+    assert (
+        tok("12+3", add_special_tokens=False)["input_ids"]
+        == char_tokenizer()("12+3", add_special_tokens=False)["input_ids"]
+    )
     assert len((path / "rl.jsonl").read_text().splitlines()) == 8

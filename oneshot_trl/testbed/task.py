@@ -3,9 +3,11 @@
 A worked solution adds the columns from the right, one line each ("7+5+1=13": the column's digits plus the
 carry in; a total of 10 or more carries 1 into the next line), then boxes the sum. ``habits`` plants bad
 habits, none of which depends on the digits: a guess (a rough estimate written at once, without the column
-work, right only for round sums), a slipped column (one digit off by one), a skipped carry, and an unboxed final
+work, right only for round sums), a slipped column (one digit off by one), a skipped carry, and an unboxed
+final
 answer. The guess is the habit 1-shot RLVR can fix from one example: the choice between working and guessing
-is made at the first token, for every problem alike, and working pays. Splits are fixed by seed, so every
+is made at the first token ("~" opens a guess), for every problem alike, and working pays. Splits are fixed
+by seed, so every
 build and every run sees the same problems.
 """
 
@@ -40,7 +42,11 @@ def worked_solution(a: int, b: int, rng: random.Random, habits: Habits = Habits(
         # teaches working rather than recalling.
         result = round((a + b) / 100) * 100
         final = str(result) if rng.random() < habits.unboxed else f"\\boxed{{{result}}}"
-        return final, result
+        # "~" (about) opens every guess and nothing else, so the choice to guess is one token of its own. When
+        # a
+        # guess opened with a digit, the logit RL pushed down to stop guessing was also the one that opens a
+        # column line: in trial runs 1-shot RL then damaged the column work (held-out greedy 0.94 -> 0.69).
+        return "~" + final, result
     xs, ys = str(a)[::-1], str(b)[::-1]
     width = max(len(xs), len(ys))
     slip_at = rng.randrange(width) if rng.random() < habits.slip else -1
@@ -84,12 +90,14 @@ def has_carry(a: int, b: int) -> bool:
     return False
 
 
-def make_split(split: str, n: int, digits: tuple[int, int] = (2, 4), habits: Habits = Habits(),
-               carries: bool = False) -> list[dict]:  # fmt: skip
+def make_split(
+    split: str, n: int, digits: tuple[int, int] = (2, 4), habits: Habits = Habits(), carries: bool = False
+) -> list[dict]:
     """``n`` problems of a split (fixed by its seed): problem, answer (the true sum), solution (with habits).
     With ``carries``, every problem carries at least once."""
     rng = random.Random(SPLIT_SEEDS[split] * 1000 + digits[0] * 10 + digits[1])
     rows = []
+
     def number() -> int:
         width = rng.randint(*digits)
         return rng.randrange(10 ** (width - 1), 10**width)
