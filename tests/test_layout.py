@@ -47,3 +47,47 @@ def test_no_formatter_exemptions():
         if marker in line
     ]
     assert not exempt, exempt
+
+
+def _imports(path: Path) -> set[str]:
+    """The oneshot_trl modules a source file imports (absolute names; relative imports resolved)."""
+    import ast
+
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            module = ".".join(part for part in (base, node.module or "") if part)
+            found |= {module} | {f"{module}.{alias.name}" for alias in node.names}
+    return {name for name in found if name.startswith("oneshot_trl")}
+
+
+@pytest.mark.parametrize(
+    "importer, forbidden",
+    [
+        ("oneshot_trl", "oneshot_trl.cli"),  # the CLI calls the library, never the reverse
+        (
+            "oneshot_trl/evaluation",
+            "oneshot_trl.trainers",
+        ),  # the trainer may call evaluation, not the reverse
+        ("oneshot_trl/selection.py", "oneshot_trl.trainers"),  # selection reads history files
+        ("oneshot_trl/rewards", "oneshot_trl.trainers"),
+    ],
+)
+def test_dependencies_point_one_way(importer, forbidden):
+    root = ROOT / importer
+    files = (
+        [root]
+        if root.suffix == ".py"
+        else [p for p in root.rglob("*.py") if "cli" not in p.parts and p.name != "__main__.py"]
+    )  # the entry points
+    wrong = [
+        f"{p.relative_to(ROOT)} imports {name}"
+        for p in files
+        for name in sorted(_imports(p))
+        if name == forbidden or name.startswith(forbidden + ".")
+    ]
+    assert files and not wrong, wrong
