@@ -23,8 +23,8 @@ from oneshot_trl.selection import rank, read_stats
 warnings.simplefilter("ignore")
 t = time.perf_counter()
 ranked = rank(read_stats(sys.argv[1]))
-print(json.dumps({"s": time.perf_counter() - t, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss /
-1024,
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"s": time.perf_counter() - t, "rss": rss,
                   "top": ranked[0].stats.index}))
 """
 REFERENCE = r"""
@@ -41,8 +41,8 @@ with open(sys.argv[1]) as f:
         else:
             histories[row["index"]].extend(row["hv_history"])
 order = sorted(histories, key=lambda i: -float(np.std(histories[i])))
-print(json.dumps({"s": time.perf_counter() - t, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss /
-1024,
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"s": time.perf_counter() - t, "rss": rss,
                   "top": order[0]}))
 """
 

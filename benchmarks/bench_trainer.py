@@ -30,8 +30,8 @@ from oneshot_trl.rewards import math_reward
 from oneshot_trl.modeling import load_tokenizer
 from oneshot_trl.trainers.grpo import OneShotGRPOConfig, OneShotGRPOTrainer
 
-kind, model_dir, steps, entropy, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]),
-sys.argv[5]
+kind, model_dir, out = sys.argv[1], sys.argv[2], sys.argv[5]
+steps, entropy = int(sys.argv[3]), float(sys.argv[4])
 
 class Timer(TrainerCallback):
     def __init__(self): self.times, self.t = [], None
@@ -39,8 +39,8 @@ class Timer(TrainerCallback):
     def on_step_end(self, *a, **k): self.times.append(time.perf_counter() - self.t)
 
 tok = load_tokenizer(model_dir)
-prompt = [{"role": "user", "content": "What is 12 + 30? Let's think step by step and output the final answer
-within \\boxed{}."}]
+question = "What is 12 + 30? Let's think step by step and output the final answer within \\boxed{}."
+prompt = [{"role": "user", "content": question}]
 data = Dataset.from_list([{"prompt": prompt, "answer": "42", "index": 0, "example_id": "idx0"}] * 4)
 common = dict(output_dir=out, per_device_train_batch_size=32, num_generations=8, max_completion_length=24,
               max_steps=steps, learning_rate=1e-4, use_cpu=True, report_to="none", save_strategy="no",
@@ -55,8 +55,8 @@ else:
 timer = Timer()
 trainer.add_callback(timer)
 trainer.train()
-print(json.dumps({"times": timer.times[3:], "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-/ 1024}))
+peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"times": timer.times[3:], "peak_rss_mb": peak_rss_mb}))
 """
 
 

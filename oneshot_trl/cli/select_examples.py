@@ -19,10 +19,8 @@ from ..errors import OneShotError
 from ..selection import rank, read_stats
 from .options import AnswerKeyOpt, DatasetOpt, ProblemKeyOpt
 
-RANK, READ = (
-    inspect.signature(rank).parameters,
-    inspect.signature(read_stats).parameters,
-)  # defaults shown are these
+# The defaults shown are the library's.
+RANK, READ = inspect.signature(rank).parameters, inspect.signature(read_stats).parameters
 
 console = Console()
 notes = Console(stderr=True)  # warnings and "wrote" lines: stdout stays clean for --format tsv/json

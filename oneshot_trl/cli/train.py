@@ -122,9 +122,8 @@ def _train(ctx: typer.Context, recipe: Optional[str] = None, config: Optional[st
         if isinstance(value, list):  # repeated, or a comma list
             overrides[name] = [part.strip() for item in value for part in item.split(",") if part.strip()]
     if overrides.get("use_vllm") and "vllm_mode" not in overrides:
-        overrides["vllm_mode"] = (
-            "colocate"  # in the training processes; "server" needs a separate `trl vllm-serve`
-        )
+        # in the training processes; "server" needs a separate `trl vllm-serve`
+        overrides["vllm_mode"] = "colocate"
     run, args = resolve(recipe, config, overrides, extra_args=list(ctx.args))
     out = run_training(run, args)
     typer.echo(f"done: model and records in {out}")
