@@ -25,15 +25,16 @@ def test_habits_plant_what_they_say():
     results = [worked_solution(4821, 937, rng, Habits(slip=1.0)) for _ in range(50)]
     assert all(total != 5758 for _, total in results)  # a slipped column always moves the sum
     unboxed = [worked_solution(12, 30, rng, Habits(unboxed=1.0))[0] for _ in range(10)]
-    assert all(extract_answer(s) is None and s == "2+0=2\n1+3=4\n42" for s in unboxed)
+    assert all(extract_answer(s) is None and s == "=\n2+0=2\n1+3=4\n42" for s in unboxed)
     # a skipped carry: the column still shows its total, the next line lacks the "+1", and the sum falls short
     assert worked_solution(978, 456, rng, Habits(skip_carry=1.0)) in [
-        ("8+6=14\n7+5=12\n9+4+1=14\n\\boxed{1424}", 1424),
-        ("8+6=14\n7+5+1=13\n9+4=13\n\\boxed{1334}", 1334),
-        ("8+6=14\n7+5+1=13\n9+4+1=14\n\\boxed{434}", 434),
+        ("=\n8+6=14\n7+5=12\n9+4+1=14\n\\boxed{1424}", 1424),
+        ("=\n8+6=14\n7+5+1=13\n9+4=13\n\\boxed{1334}", 1334),
+        ("=\n8+6=14\n7+5+1=13\n9+4+1=14\n\\boxed{434}", 434),
     ]
-    assert worked_solution(978, 456, rng)[0] == "8+6=14\n7+5+1=13\n9+4+1=14\n\\boxed{1434}"
-    # a guess: no column work, the sum to the nearest hundred (right only for round sums)
+    assert worked_solution(978, 456, rng)[0] == "=\n8+6=14\n7+5+1=13\n9+4+1=14\n\\boxed{1434}"
+    # a guess: no column work, the sum to the nearest hundred (right only for round sums); it opens with "~"
+    # where the work opens with "=", so the choice is one token whatever the digits
     assert worked_solution(978, 456, rng, Habits(guess=1.0)) == ("~\\boxed{1400}", 1400)
     assert worked_solution(950, 50, rng, Habits(guess=1.0)) == ("~\\boxed{1000}", 1000)
     mixed = make_split("sft", 2000, habits=Habits(slip=0.3, unboxed=0.3))

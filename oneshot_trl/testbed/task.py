@@ -1,14 +1,12 @@
 """The testbed's task: column addition with exact answers and worked solutions ending in ``\\boxed{...}``.
 
-A worked solution adds the columns from the right, one line each ("7+5+1=13": the column's digits plus the
-carry in; a total of 10 or more carries 1 into the next line), then boxes the sum. ``habits`` plants bad
-habits, none of which depends on the digits: a guess (a rough estimate written at once, without the column
-work, right only for round sums), a slipped column (one digit off by one), a skipped carry, and an unboxed
-final
-answer. The guess is the habit 1-shot RLVR can fix from one example: the choice between working and guessing
-is made at the first token ("~" opens a guess), for every problem alike, and working pays. Splits are fixed
-by seed, so every
-build and every run sees the same problems.
+A worked solution opens with "=" on a line of its own, adds the columns from the right, one line each
+("7+5+1=13": the column's digits plus the carry in; a total of 10 or more carries 1 into the next line), then
+boxes the sum. ``habits`` plants bad habits, none of which depends on the digits: a guess (a rough estimate
+written at once, opened with "~", right only for round sums), a slipped column (one digit off by one), a
+skipped carry, and an unboxed final answer. The guess is the habit 1-shot RLVR can fix from one example: the
+choice between working and guessing is one token, the first ("=" or "~"), the same for every problem, and
+working pays. Splits are fixed by seed, so every build and every run sees the same problems.
 """
 
 from __future__ import annotations
@@ -18,6 +16,8 @@ import random
 from dataclasses import dataclass
 
 SPLIT_SEEDS = {"sft": 11, "rl": 23, "dev": 37, "heldout": 41}
+GUESS = "~"  # opens a guess ("about"), and nothing else
+WORK = "="  # opens the column work, on a line of its own ("exactly")
 
 
 @dataclass(frozen=True)
@@ -42,11 +42,13 @@ def worked_solution(a: int, b: int, rng: random.Random, habits: Habits = Habits(
         # teaches working rather than recalling.
         result = round((a + b) / 100) * 100
         final = str(result) if rng.random() < habits.unboxed else f"\\boxed{{{result}}}"
-        # "~" (about) opens every guess and nothing else, so the choice to guess is one token of its own. When
-        # a
-        # guess opened with a digit, the logit RL pushed down to stop guessing was also the one that opens a
-        # column line: in trial runs 1-shot RL then damaged the column work (held-out greedy 0.94 -> 0.69).
-        return "~" + final, result
+        # "~" (about) opens every guess and "=" every worked solution, so the choice to guess is one token
+        # that no digit of the problem bears on. When a guess opened with a digit, the logit RL pushed down
+        # was also the one that opens a column line (1-shot RL damaged the column work: held-out greedy
+        # 0.94 -> 0.69); when the work opened with the first column's digit, the first position had to read
+        # the problem, and stopping guesses on π1 carried over to other problems only in part (held-out
+        # guess rate 0.36 -> 0.25, against 0.38 -> 0.15 with "=").
+        return GUESS + final, result
     xs, ys = str(a)[::-1], str(b)[::-1]
     width = max(len(xs), len(ys))
     slip_at = rng.randrange(width) if rng.random() < habits.slip else -1
@@ -69,7 +71,7 @@ def worked_solution(a: int, b: int, rng: random.Random, habits: Habits = Habits(
         digits.append(str(carry))
     result = int("".join(reversed(digits)))
     final = str(result) if rng.random() < habits.unboxed else f"\\boxed{{{result}}}"
-    return "\n".join(lines + [final]), result
+    return "\n".join([WORK] + lines + [final]), result
 
 
 def split_of(a: int, b: int) -> str:
