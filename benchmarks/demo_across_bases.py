@@ -6,7 +6,8 @@ built in its own cache folder like ``oneshot testbed build --seed S``, and print
 landed (SFT steps, dev and held-out sampled accuracy) and what 1-shot RLVR did on it (mean over RL seeds),
 then the spread across bases and whether each claim of the README held on every base.
 
-    python benchmarks/demo_across_bases.py [--bases 5] [--seeds 2] [--steps N] [--out runs/across-bases]
+    python benchmarks/demo_across_bases.py [--bases 5 | --base-seeds 1,4] [--seeds 2] [--steps N]
+        [--out runs/across-bases]
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bases", type=int, default=5, help="base seeds 0..N-1")
+    parser.add_argument(
+        "--base-seeds", default=None, help="comma-separated base seeds instead of 0..N-1 (e.g. 1,4)"
+    )
     parser.add_argument("--seeds", type=int, default=2, help="RL seeds per arm on each base")
     parser.add_argument("--steps", type=int, default=None, help="GRPO steps per arm (default: the demo's)")
     parser.add_argument("--out", default="runs/across-bases")
@@ -32,8 +36,9 @@ def main() -> None:
 
     from oneshot_trl.demo import DemoConfig, decompose, gains, run_demo
 
+    base_seeds = [int(s) for s in args.base_seeds.split(",")] if args.base_seeds else range(args.bases)
     rows = []
-    for base_seed in range(args.bases):
+    for base_seed in base_seeds:
         start = time.time()
         config = DemoConfig(output_dir=f"{args.out}/base{base_seed}", seeds=args.seeds, cache=args.cache)
         if args.steps:
@@ -63,6 +68,8 @@ def main() -> None:
                 "from_format": from_format,
                 "from_skill": from_skill,
                 "boxed_accuracy_after": table["1-shot"]["boxed_accuracy"][0],
+                "base_guess_rate": result["base"]["guess_rate"],
+                "guess_rate_after": table["1-shot"]["guess_rate"][0],
                 "min_vs_format_only": 100 * min(vs_format),
                 "seconds": time.time() - start,
                 "conclusion": result["conclusion"],
@@ -73,19 +80,19 @@ def main() -> None:
     (Path(args.out) / "across_bases.json").write_text(json.dumps(rows, indent=2))
 
     print(
-        f"\n{args.bases} base seeds x {args.seeds} RL seeds (held-out pass@1 at T=1, points; means over RL "
+        f"\n{len(rows)} base seeds x {args.seeds} RL seeds (held-out pass@1 at T=1, points; means over RL "
         f"seeds)"
     )
     print(
-        "base  SFT steps  dev acc  base pass@1  1-shot gain (format + accuracy)  acc. if boxed  min vs "
-        "format-only"
+        "base  SFT steps  dev acc  base pass@1  1-shot gain (format + accuracy)  acc. if boxed  guessed  "
+        "min vs format-only"
     )
     for r in rows:
         print(
             f"{r['base_seed']:4}  {r['sft_steps']:9}  {r['dev_accuracy']:7.3f}  {r['base_pass1']:11.3f}  "
             f"{r['gain']:+6.1f} ± {r['gain_spread']:.1f} ({r['from_format']:+.1f} {r['from_skill']:+.1f})"
-            f"         {r['base_boxed_accuracy']:.2f} → {r['boxed_accuracy_after']:.2f}    "
-            f"{r['min_vs_format_only']:+.1f}"
+            f"         {r['base_boxed_accuracy']:.2f} → {r['boxed_accuracy_after']:.2f}   "
+            f"{r['base_guess_rate']:.2f} → {r['guess_rate_after']:.2f}  {r['min_vs_format_only']:+.1f}"
         )
     values = {
         k: [r[k] for r in rows]
@@ -98,6 +105,7 @@ def main() -> None:
         f"1-shot gain >= +10 points in every RL seed: {all(r['min_gain'] >= 10 for r in rows)};",
         "accuracy among boxed up:",
         f"{all(r['boxed_accuracy_after'] > r['base_boxed_accuracy'] for r in rows)};",
+        f"guessed less: {all(r['guess_rate_after'] < r['base_guess_rate'] for r in rows)};",
         f"1-shot above format-only in every RL seed: {all(r['min_vs_format_only'] > 0 for r in rows)}",
     )
 

@@ -118,12 +118,12 @@ def _evaluate(model_path: str, data_dir: str, config: DemoConfig, out: str) -> d
     """Greedy and sampled evaluation on the held-out split; the summary fields the report uses."""
     from .evaluation import EvalConfig, evaluate
     from .evaluation.benchmarks import parse_benchmarks
-    from .evaluation.evaluator import load_model
+    from .evaluation.evaluator import SAMPLES_FILE, load_model
+    from .testbed.task import GUESS
 
     shutil.rmtree(out, ignore_errors=True)  # a model trained anew must not resume an older model's samples
-    model, tokenizer = load_model(
-        model_path, dtype="float32"
-    )  # the testbed is measured in the dtype it trains in
+    # the testbed is measured in the dtype it trains in
+    model, tokenizer = load_model(model_path, dtype="float32")
     specs = parse_benchmarks(HELDOUT, data_dir)
     common = {
         "max_tokens": _max_tokens(),
@@ -142,11 +142,14 @@ def _evaluate(model_path: str, data_dir: str, config: DemoConfig, out: str) -> d
         EvalConfig(n=config.eval_samples, temperature=1.0, ks=config.ks(), **common),
         Path(out) / "sampled",
     )["benchmarks"][HELDOUT]
+    # The planted habit 1-shot RL should remove: the share of sampled completions that guess instead of work.
+    completions = [json.loads(line)["completion"] for line in (Path(out) / "sampled" / SAMPLES_FILE).open()]
     return {
         "greedy": greedy["benchmarks"][HELDOUT]["accuracy"],
         "pass@1": sampled["accuracy"],
         "boxed_rate": 1.0 - sampled["no_answer_rate"],
         "boxed_accuracy": sampled["answered_accuracy"],
+        "guess_rate": sum(c.startswith(GUESS) for c in completions) / len(completions),
         **{f"pass@{k}": sampled[f"pass@{k}"] for k in config.ks()},
     }
 
@@ -345,8 +348,6 @@ def run_demo(
 
 
 # ---------------------------------------------------------------- report
-
-METRICS = ("greedy", "pass@1", "boxed_rate", "boxed_accuracy")
 
 
 def mean_spread(values: list[float]) -> tuple[float, float]:

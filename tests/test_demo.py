@@ -112,15 +112,15 @@ def test_ks_are_powers_of_two_up_to_the_samples():
 @pytest.mark.slow
 def test_reduced_demo_shows_the_effects_that_held_across_bases(tmp_path):
     """One RL seed of the real demo on the testbed base model that this machine builds itself (into the repo's
-    cache on first use, as `oneshot demo` does). It asserts only what held in every one of the 5 base seeds
-    x 2 RL seeds of `python benchmarks/demo_across_bases.py` (README, "Offline testbed"), with margin, so that
-    it also holds on a CPU whose floating point lands the base elsewhere. Measured there (per run, min-max):
-    base pass@1 0.305-0.407; 1-shot above the base by +2.0 to +15.2 points and above format-only by +4.8 to
-    +33.6; 1-shot's accuracy among boxed answers above format-only's; format-only boxed more than the base;
-    full-set above 1-shot; π1 0.74-0.84 correct over the last 10 steps of 1-shot, 0.00-0.62 under format-only
-    (at least 0.16 below 1-shot's). Not asserted, because it did not hold on every base: a gain of +10 points
-    (3 of 5 bases), accuracy among boxed answers rising over the base's (4 of 5), format-only answering worse
-    than the base (9 of 10 runs).
+    cache on first use, as `oneshot demo` does). It asserts what held in every one of the 5 base seeds x 2 RL
+    seeds of `python benchmarks/demo_across_bases.py` (README, "Offline testbed"), with margin, so that it
+    also holds on a CPU whose floating point lands the base elsewhere. Measured there (per run, min-max): base
+    pass@1 0.463-0.506; 1-shot above the base by +17.9 to +26.6 points, its accuracy among boxed answers up
+    +0.18 to +0.30, its guess rate 0.03-0.18 against the base's 0.37-0.42; 1-shot above format-only by +9.5 to
+    +36.2 points (accuracy among boxed +0.14 to +0.39); format-only boxed more than the base; π1 0.76-0.93
+    correct over the last 10 steps of 1-shot, at least 0.14 more than under format-only; held-out accuracy
+    of the in-training checks up +0.07 to +0.14 from step 20 to step 60. Not asserted, because it did not hold
+    on every base: full-set GRPO above 1-shot (-3.0 to +6.9 points).
     """
     config = DemoConfig(output_dir=str(tmp_path / "demo"), seeds=1, cache=str(ROOT / ".cache" / "testbed"))
     stages = []
@@ -128,16 +128,18 @@ def test_reduced_demo_shows_the_effects_that_held_across_bases(tmp_path):
     assert stages[:4] == ["base", "history", "select", "runs"]
     base, runs = result["base"], {r["arm"]: r["eval"] for r in result["runs"]}
     assert set(runs) == set(ARMS)
-    one, fmt, full = runs["1-shot"], runs["format-only"], runs["full-set"]
-    assert 0.2 < base["pass@1"] < 0.5  # where the build's stop criterion lands the base
+    one, fmt = runs["1-shot"], runs["format-only"]
+    assert 0.35 < base["pass@1"] < 0.62  # where the build's stop criterion lands the base
     assert result["base_build"]["dev_history"][-1]["final"] is True
-    assert one["pass@1"] > fmt["pass@1"] + 0.02  # measured at least +4.8 points
-    assert one["boxed_accuracy"] > fmt["boxed_accuracy"]
-    assert one["pass@1"] > base["pass@1"] - 0.03  # measured at least +2.0 points: no collapse
+    assert one["pass@1"] > base["pass@1"] + 0.10  # the effect: measured at least +17.9 points
+    assert one["boxed_accuracy"] > base["boxed_accuracy"] + 0.08
+    assert one["guess_rate"] < base["guess_rate"] - 0.1  # what 1-shot RL taught: work, don't guess
+    assert one["pass@1"] > fmt["pass@1"] + 0.03  # measured at least +9.5 points
+    assert one["boxed_accuracy"] > fmt["boxed_accuracy"] + 0.05
     assert fmt["boxed_rate"] > base["boxed_rate"]
-    assert full["pass@1"] > one["pass@1"]
     written = json.loads((tmp_path / "demo" / "demo.json").read_text())
     assert written["conclusion"] == result["conclusion"] and written["pi1"]["index"] == result["pi1"]["index"]
+    assert written["conclusion"].startswith("1-shot helped beyond format")
     for png in ("curves.png", "pass_at_k.png"):
         assert (tmp_path / "demo" / png).read_bytes()[:4] == b"\x89PNG"
     one_shot = next(r for r in result["runs"] if r["arm"] == "1-shot")["metrics"]
@@ -146,7 +148,12 @@ def test_reduced_demo_shows_the_effects_that_held_across_bases(tmp_path):
     assert pi1_solved > 0.6
     format_only = next(r for r in result["runs"] if r["arm"] == "format-only")["metrics"]
     assert (
-        sum(m["oneshot/train_accuracy"] for m in format_only[-10:]) / 10 < pi1_solved - 0.1
+        sum(m["oneshot/train_accuracy"] for m in format_only[-10:]) / 10 < pi1_solved - 0.05
     )  # boxed is not right
-    checked = [m["step"] for m in one_shot if "eval/testbed_heldout/accuracy" in m]
-    assert checked == list(range(config.eval_every, config.steps + 1, config.eval_every))
+    checks = [
+        (m["step"], m["eval/testbed_heldout/accuracy"])
+        for m in one_shot
+        if "eval/testbed_heldout/accuracy" in m
+    ]
+    assert [step for step, _ in checks] == list(range(config.eval_every, config.steps + 1, config.eval_every))
+    assert checks[-1][1] > checks[0][1]  # held-out accuracy still rising after step 20

@@ -51,6 +51,7 @@ def demo(
     from rich.text import Text
 
     from ..demo import ARMS, run_demo
+    from ..testbed.task import GUESS
     from ..errors import OneShotError
 
     given = {
@@ -105,6 +106,14 @@ def demo(
             name, *[f"{row[m][0]:.3f}" + (f" ± {row[m][1]:.3f}" if name != "base" else "") for m in headers]
         )
     console.print(table)
+    guessed = [
+        f"{name} {result['table'][name]['guess_rate'][0]:.2f}"
+        + (f" ± {result['table'][name]['guess_rate'][1]:.2f}" if name != "base" else "")
+        for name in ("base", *ARMS)
+    ]
+    console.print(
+        Text(f"guessed (sampled answers opened with {GUESS!r}, no column work): " + ", ".join(guessed))
+    )
     ks = [m for m in result["base"] if m.startswith("pass@")]
     curve = Table(title="pass@k (mean over seeds)", title_justify="left")
     for column in ("run", *[k.split("@")[1] for k in ks]):
