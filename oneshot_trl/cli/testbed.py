@@ -32,8 +32,8 @@ def build_testbed(
     max_steps: Annotated[int, typer.Option(help="SFT step limit.")] = D.max_steps,
     seed: Annotated[int, typer.Option(help="Seed of initialisation and SFT.")] = D.seed,
 ) -> None:
-    """Build (or reuse) the testbed base model: a tiny Qwen2 SFT-trained to partial competence on column
-    addition with planted habits (guessed answers, slipped columns, skipped carries, unboxed answers)."""
+    """Build (or reuse) the testbed base model: a tiny Qwen2 SFT-trained on 2-digit column addition with
+    planted habits (guessed answers, unboxed answers) until its sampled dev accuracy reaches the target."""
     import json
 
     from dataclasses import replace
