@@ -3,9 +3,8 @@
 (a) accuracy on three labelled sets in ``tests/data/``: the grader's own development set
     (``equivalence_pairs.jsonl``, which it was tuned on), a held-out set written before the closed-form stage
     and the answer-family fixes and not tuned on since (``equivalence_heldout.jsonl``), and the answer
-    families
-    found in other projects' grader tests (``equivalence_families.jsonl``: percent words, equations of a line,
-    sets of assignments, "or"/"and" lists, long decimals, comma lists);
+    families found in other projects' grader tests (``equivalence_families.jsonl``: percent words, equations
+    of a line, sets of assignments, "or"/"and" lists, long decimals, comma lists);
 (b) a 1-shot step (1024 completions, one gold, answers repeating as in a real step) in a fresh process:
     empty verdict cache, symbolic workers not started; duplicate answers within the step are graded once
     (within-step deduplication), and Math-Verify is given the same deduplication (one check per distinct

@@ -5,8 +5,7 @@ The authors' verl (``dp_actor.py``, ``use_dynamic_bsz=True``, ``ppo_max_token_le
 rank's share of the step into micro-batches of balanced token counts, takes a token mean inside each
 micro-batch, scales it by that micro-batch's share of the rank's sequences, and averages gradients over ranks:
 a token in micro-batch m weighs (n_m / N_rank) / T_m / ranks. TRL's ``dapo`` divides the summed token losses
-of
-the whole step by its total token count: every token weighs 1 / T. The two agree when every micro-batch has
+of the whole step by its total token count: every token weighs 1 / T. The two agree when every micro-batch has
 the same mean length. This draws completion lengths for the paper's layout (128 prompts x 8 completions, 8
 ranks, ~120 prompt tokens, up to 3072 new tokens) and prints, per scheme, the weight of a token relative to
 dapo's, overall and for the shortest and longest quarter of completions.

@@ -1,7 +1,7 @@
 """Configuration: ``RunConfig`` (what to train on) and the trainer's config (``OneShotGRPOConfig`` or
 ``OneShotPPOConfig``, each beside its trainer in ``trainers/``), resolved from a shipped recipe, a user YAML
-and
-explicit flags, in that order of precedence (as TRL's ``TrlParser``): every trainer config field is reachable.
+and explicit flags, in that order of precedence (as TRL's ``TrlParser``): every trainer config field is
+reachable.
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ ALGOS = tuple(DEFAULT_RECIPES)
 @dataclass
 class RunConfig(ModelConfig):
     """What to train on, and how to load and save it: TRL's ``ModelConfig`` (the model, its dtype, LoRA
-    through
-    ``use_peft`` and ``lora_*``, as in TRL's and open-r1's scripts) plus what 1-shot RLVR adds."""
+    through ``use_peft`` and ``lora_*``, as in TRL's and open-r1's scripts) plus what 1-shot RLVR adds."""
 
     # ModelConfig's fields that oneshot reads differently: the model also answers to --model; dtype "auto"
     # follows --bf16 (TRL's "auto" takes the checkpoint's); LoRA covers every linear layer unless told
@@ -316,8 +315,7 @@ def resolve(
     values.setdefault("output_dir", "runs/oneshot")
     if os.environ.get("DS_ACCELERATOR") == "cpu" and world_size > 1:
         # DeepSpeed on CPU: accelerate picks no process-group backend without a GPU and then counts one
-        # process.
-        # Only when launched distributed: a single process has no process group to give a backend to.
+        # process. Only when launched distributed: a single process has no process group to give a backend to.
         values.setdefault("ddp_backend", "gloo")
     extra_args, command_line_nulls = _split_nulls(list(extra_args or []))
     command_line_nulls = set(_canonical(dict.fromkeys(command_line_nulls)))

@@ -37,9 +37,8 @@ def load_model_and_tokenizer(
     path: str, dtype: str = "auto", revision: str = "main", attn_implementation: str | None = None
 ):
     """``AutoModelForCausalLM`` and its tokenizer (at ``revision``, as TRL's ``ModelConfig`` names it); a
-    missing
-    local path or an unreachable Hub id is a ``OneShotError``. A tokenizer without a pad token pads with its
-    end-of-sequence token."""
+    missing local path or an unreachable Hub id is a ``OneShotError``. A tokenizer without a pad token pads
+    with its end-of-sequence token."""
     from transformers import AutoModelForCausalLM
 
     if path.startswith((".", "/", "~")) and not Path(path).expanduser().exists():
@@ -63,8 +62,8 @@ GENERATION_DTYPES = ("auto", "float32", "float16", "bfloat16")
 
 def generation_dtype(path: str, requested: str = "auto") -> str:
     """The dtype to generate with. ``auto`` is the rule of vLLM's ``dtype="auto"``, which the authors'
-    evaluation
-    used: a float32 checkpoint runs in float16, any other in its own dtype (bfloat16 stays bfloat16)."""
+    evaluation used: a float32 checkpoint runs in float16, any other in its own dtype (bfloat16 stays
+    bfloat16)."""
     if requested not in GENERATION_DTYPES:
         raise OneShotError(f"unknown dtype {requested!r}; choose {', '.join(GENERATION_DTYPES)}")
     if requested != "auto":

@@ -75,8 +75,8 @@ def test_the_critic_learns_at_its_own_rate(tiny_model, dsr, tmp_path):
     # Adam's first step moves each weight by about its learning rate: the critic's ten times the policy's
     policy, critic = (sum(v) / len(v) for v in moved.values())
     assert 5 < critic / policy < 20
-    # one optimizer step for the rollout batch's 2 micro-batches (TRL alone stepped at each), both modules
-    # clipped
+    # one optimizer step for the rollout batch's 2 micro-batches (TRL alone stepped at each); both modules
+    # are clipped
     assert trainer.args.gradient_accumulation_steps == 2
     assert len(trainer.clipped_norms) == 1 and all(n > 0 for n in trainer.clipped_norms[0])
 

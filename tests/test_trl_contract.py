@@ -1,6 +1,5 @@
 """This package's contract with TRL, in the fast suite, on every TRL it supports (scripts/test.sh runs it on
-the
-newest TRL and on 1.12): every private TRL method the trainers override or call still exists with the same
+the newest TRL and on 1.12): every private TRL method the trainers override or call still exists with the same
 parameters and is still called where the hooks expect."""
 
 from __future__ import annotations

@@ -1,11 +1,10 @@
 """``oneshot train``: 1-shot (or few-shot, or full-set) GRPO with the paper's recipe as the default.
 
 Its options are generated from the config dataclasses (``RunConfig``, which is TRL's ``ModelConfig`` plus
-ours,
-and ``OneShotGRPOConfig``): each option's help is its field's, and no default is written here. Every field of
-``RunConfig`` and every field ``OneShotGRPOConfig`` adds has an option; the most used ``GRPOConfig`` fields
-too; any other trainer field passes through as ``--field_name VALUE``. Built on demand (``command()``):
-importing the config classes imports TRL and torch, which the other subcommands do not need.
+ours, and ``OneShotGRPOConfig``): each option's help is its field's, and no default is written here. Every
+field of ``RunConfig`` and every field ``OneShotGRPOConfig`` adds has an option; the most used
+``GRPOConfig`` fields too; any other trainer field passes through as ``--field_name VALUE``. Built on demand
+(``command()``): importing the config classes imports TRL and torch, which the other subcommands do not need.
 """
 
 from __future__ import annotations
@@ -19,10 +18,8 @@ from .options import field_parameter
 
 HELP = (
     "Train with GRPO on one example (--example-id pi1), a mix (pi1,pi13), or a whole dataset (no "
-    "--example-id). "
-    "Values come from the recipe, then --config YAML, then flags; any GRPOConfig (with --algo ppo: "
-    "PPOConfig) "
-    "field can be passed as --field_name VALUE besides the options below."
+    "--example-id). Values come from the recipe, then --config YAML, then flags; any GRPOConfig (with "
+    "--algo ppo: PPOConfig) field can be passed as --field_name VALUE besides the options below."
 )
 RUN, MODEL, ALGO, EVAL, OUT, LORA = (
     "Run",

@@ -33,11 +33,10 @@ class EvalCallback(TrainerCallback):
     ) -> None:
         self.every, self.specs, self.tokenizer = every, parse_benchmarks(benchmarks, data_dir), tokenizer
         # In-training checks use the validation prompt and, by default, greedy decoding (as the paper's
-        # validation):
-        # cheap and comparable from step to step. With samples > 1 they are drawn at temperature 1, with the
-        # same
-        # seeds at every check, for a model whose greedy answer is already right (the testbed's).
-        # Graded by the training reward's rule (boxed), as verl's validation scores with the reward function.
+        # validation): cheap and comparable from step to step. With samples > 1 they are drawn at temperature
+        # 1, with the same seeds at every check, for a model whose greedy answer is already right (the
+        # testbed's). Graded by the training reward's rule (boxed), as verl's validation scores with the
+        # reward function.
         self.config = EvalConfig(
             n=samples,
             temperature=0.0 if samples == 1 else 1.0,

@@ -312,8 +312,7 @@ def merge_shards(shard_records: list[dict], config: EvalConfig) -> dict:
 def load_model(path: str, dtype: str = "auto"):
     """A model (in eval mode) and tokenizer for evaluation, by Hub id or local path (checkpoints included), in
     ``generation_dtype(path, dtype)``: for ``auto``, the authors' rule, the same for every checkpoint of a
-    sweep
-    and for the final model."""
+    sweep and for the final model."""
     model, tokenizer = load_model_and_tokenizer(path, dtype=generation_dtype(path, dtype))
     model.eval()
     return model, tokenizer

@@ -81,8 +81,7 @@ class HFGenerator:
 
 class VLLMGenerator:
     """vLLM sampling (GPU extra). One engine per model path; the HF model is not loaded (only its tokenizer,
-    for
-    the stop tokens), so the GPU holds one copy of the weights."""
+    for the stop tokens), so the GPU holds one copy of the weights."""
 
     def __init__(
         self, model_path: str, tokenizer: Any, dtype: str = "auto", max_model_len: int | None = None

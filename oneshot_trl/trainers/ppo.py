@@ -328,9 +328,8 @@ def _trainer_class():
 
     class OneShotPPOTrainer(PPOTrainer):
         """TRL's PPOTrainer with verl's optimisation (module docstring) and a DeepSpeed-safe ``save_model``:
-        TRL
-        1.12 hands transformers 5 the bare policy where it expects the DeepSpeed engine. Here every rank joins
-        the gather (a collective under ZeRO-3) and the main process saves the policy's weights."""
+        TRL 1.12 hands transformers 5 the bare policy where it expects the DeepSpeed engine. Here every rank
+        joins the gather (a collective under ZeRO-3) and the main process saves the policy's weights."""
 
         def create_optimizer(self):
             """AdamW over policy and critic, each its own learning rate, each its gradients clipped on its
@@ -504,11 +503,9 @@ def build_ppo_trainer(
     )
     records.trainer = trainer
     # TRL's PPO steps the optimizer inside accelerate's accumulate(), which by default also syncs (steps) at
-    # the
-    # end of the dataloader; a 1-shot dataset is one batch per step, every batch its last, so each micro-batch
-    # would step: 8 optimizer steps per rollout batch in the paper recipe instead of 1. As transformers'
-    # Trainer
-    # does, step on the accumulation count only.
+    # the end of the dataloader; a 1-shot dataset is one batch per step, every batch its last, so each
+    # micro-batch would step: 8 optimizer steps per rollout batch in the paper recipe instead of 1. As
+    # transformers' Trainer does, step on the accumulation count only.
     trainer.accelerator.gradient_state.plugin_kwargs["sync_with_dataloader"] = False
     if args.entropy_coef:
         add_entropy_bonus(trainer, args.entropy_coef)
