@@ -51,8 +51,8 @@ def demo(
     from rich.text import Text
 
     from ..demo import ARMS, run_demo
-    from ..testbed.task import GUESS
     from ..errors import OneShotError
+    from ..testbed.task import GUESS
 
     given = {
         "output_dir": output_dir,
@@ -98,22 +98,19 @@ def demo(
         "boxed_rate": "boxed",
         "boxed_accuracy": "acc. if boxed",
     }
+
+    def cell(name: str, metric: str, digits: int) -> str:
+        """Mean ± half-range over seeds; the base is one model, so its value alone."""
+        mean, spread = result["table"][name][metric]
+        return f"{mean:.{digits}f}" + (f" ± {spread:.{digits}f}" if name != "base" else "")
+
     for column in ("run", *headers.values()):
         table.add_column(column, justify="left" if column == "run" else "right", no_wrap=True)
     for name in ("base", *ARMS):
-        row = result["table"][name]
-        table.add_row(
-            name, *[f"{row[m][0]:.3f}" + (f" ± {row[m][1]:.3f}" if name != "base" else "") for m in headers]
-        )
+        table.add_row(name, *[cell(name, m, 3) for m in headers])
     console.print(table)
-    guessed = [
-        f"{name} {result['table'][name]['guess_rate'][0]:.2f}"
-        + (f" ± {result['table'][name]['guess_rate'][1]:.2f}" if name != "base" else "")
-        for name in ("base", *ARMS)
-    ]
-    console.print(
-        Text(f"guessed (sampled answers opened with {GUESS!r}, no column work): " + ", ".join(guessed))
-    )
+    guessed = ", ".join(f"{name} {cell(name, 'guess_rate', 2)}" for name in ("base", *ARMS))
+    console.print(Text(f"guessed (sampled answers opened with {GUESS!r}, no column work): {guessed}"))
     ks = [m for m in result["base"] if m.startswith("pass@")]
     curve = Table(title="pass@k (mean over seeds)", title_justify="left")
     for column in ("run", *[k.split("@")[1] for k in ks]):
