@@ -38,6 +38,9 @@ ARM_SETTINGS = {
     "full-set": {"reward": "math"},
 }
 DEMO_FILE = "demo.json"
+# π1 counts as saturated once this share of its completions is right between two in-training checks; the
+# paper's post-saturation generalisation is held-out accuracy still rising after that point.
+PI1_SATURATED = 0.9
 
 
 @dataclass
@@ -340,6 +343,11 @@ def run_demo(
     }
     result["table"] = table(result)
     result["conclusion"] = conclusion(result)
+    result["post_saturation"] = [
+        {"seed": r["seed"], **after_saturation(r["metrics"], config.eval_every)}
+        for r in runs
+        if r["arm"] == "1-shot"
+    ]
     result["plots"] = [str(p) for p in plot(result, out)]
     times["report"] = time.time() - start
     result["stage_seconds"] = times
@@ -413,6 +421,54 @@ def conclusion(result: dict) -> str:
     return f"1-shot helped beyond format: {parts}; {controls}."
 
 
+def after_saturation(metrics: list[dict], every: int, threshold: float = PI1_SATURATED) -> dict:
+    """Where a 1-shot run's π1 saturated and what the held-out checks did after it.
+
+    π1's accuracy is taken over the steps between two in-training checks (``every`` steps); the run is
+    saturated at the first check where that reaches ``threshold``. Returns ``saturated_at`` (that check's
+    step, or None), ``pi1_window`` (π1's accuracy over the last ``every`` steps), and the held-out accuracy
+    at saturation and at the last check (``heldout_at``, ``heldout_last``, ``last_step``; None when the run
+    did not saturate). A held-out rise after saturation is the paper's post-saturation generalisation."""
+    key = f"eval/{HELDOUT}/accuracy"
+    solved = {m["step"]: m["oneshot/train_accuracy"] for m in metrics if "oneshot/train_accuracy" in m}
+    checks = [(m["step"], m[key]) for m in metrics if key in m]
+
+    def window(step: int) -> float:
+        values = [v for s, v in solved.items() if step - every < s <= step]
+        return sum(values) / len(values)
+
+    last = max(solved) if solved else 0
+    report = {"pi1_window": window(last) if solved else None, "saturated_at": None}
+    for step, heldout in checks:
+        if window(step) >= threshold:
+            return {
+                **report,
+                "saturated_at": step,
+                "heldout_at": heldout,
+                "heldout_last": checks[-1][1],
+                "last_step": checks[-1][0],
+            }
+    return {**report, "heldout_at": None, "heldout_last": None, "last_step": None}
+
+
+def saturation_line(result: dict) -> str:
+    """One line on each 1-shot seed: when π1 saturated and what the held-out checks did after it."""
+    every, steps = result["config"]["eval_every"], result["config"]["steps"]
+    parts = []
+    for r in result["post_saturation"]:
+        if r["saturated_at"] is None:
+            window = f"{r['pi1_window']:.2f} over the last {every}"
+            parts.append(f"seed {r['seed']} not within {steps} steps ({window})")
+        else:
+            rise = 100 * (r["heldout_last"] - r["heldout_at"])
+            parts.append(
+                f"seed {r['seed']} at step {r['saturated_at']}, held-out checks {r['heldout_at']:.3f} "
+                f"there → {r['heldout_last']:.3f} at step {r['last_step']} ({rise:+.1f} points)"
+            )
+    solved = f"≥ {PI1_SATURATED:.2f} of its completions right over {every} steps"
+    return f"π1 saturated ({solved}): " + "; ".join(parts)
+
+
 def plot(result: dict, out: Path) -> list[Path]:
     """``curves.png`` (held-out sampled accuracy and training-example accuracy vs step) and
     ``pass_at_k.png``."""
@@ -436,6 +492,12 @@ def plot(result: dict, out: Path) -> list[Path]:
             ]
             if train and arm != "full-set":
                 ax2.plot(*zip(*train), color=colors[arm], alpha=0.6, label=label, lw=1)
+    for i, report in enumerate(r for r in result.get("post_saturation", []) if r["saturated_at"]):
+        label = f"π1 saturated (≥ {PI1_SATURATED:.0%} right)" if i == 0 else None
+        ax1.axvline(report["saturated_at"], color=colors["1-shot"], ls=":", lw=1, label=label)
+    every = result["config"]["eval_every"]
+    level = f"saturation: mean over {every} steps ≥ {PI1_SATURATED}"
+    ax2.axhline(PI1_SATURATED, color="gray", ls="--", lw=0.8, label=level)
     ax1.set(
         title=f"Held-out sampled accuracy (T=1) vs step\n({result['config']['eval_every_problems']} "
         f"problems × "

@@ -8,7 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from oneshot_trl.demo import ARMS, DemoConfig, conclusion, decompose, gains, mean_spread, run_demo, table
+from oneshot_trl.demo import (
+    ARMS,
+    DemoConfig,
+    after_saturation,
+    conclusion,
+    decompose,
+    gains,
+    mean_spread,
+    run_demo,
+    saturation_line,
+    table,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -104,6 +115,49 @@ def test_bad_demo_options_are_one_line(capsys):
     assert "--seeds 0, --steps -1: must be at least 1" in capsys.readouterr().err
 
 
+def one_shot_metrics(pi1: list[float], heldout: dict[int, float]) -> list[dict]:
+    """metrics.jsonl rows of a 1-shot run: π1's accuracy per step (from 1), held-out checks at some steps."""
+    rows = [{"step": i + 1, "oneshot/train_accuracy": a} for i, a in enumerate(pi1)]
+    for row in rows:
+        if row["step"] in heldout:
+            row["eval/testbed_heldout/accuracy"] = heldout[row["step"]]
+    return rows
+
+
+def test_saturation_is_the_first_check_after_a_window_at_the_threshold():
+    # π1: 0.5 for 20 steps, 0.85 for 20 (not yet), then 0.95; checks every 20 steps
+    pi1 = [0.5] * 20 + [0.85] * 20 + [0.95] * 40
+    checks = {20: 0.40, 40: 0.55, 60: 0.60, 80: 0.68}
+    report = after_saturation(one_shot_metrics(pi1, checks), every=20)
+    assert report == {
+        "pi1_window": pytest.approx(0.95),
+        "saturated_at": 60,
+        "heldout_at": 0.60,
+        "heldout_last": 0.68,
+        "last_step": 80,
+    }
+    # the window is the steps since the previous check: one solved step at a check does not count
+    spike = [0.5] * 39 + [1.0] + [0.5] * 40
+    assert after_saturation(one_shot_metrics(spike, checks), every=20)["saturated_at"] is None
+    # a window straddling two checks is not used: saturated from step 50 on is first seen at the check at 80
+    late = [0.5] * 50 + [1.0] * 30
+    assert after_saturation(one_shot_metrics(late, checks), every=20)["saturated_at"] == 80
+
+
+def test_saturation_line_reports_each_seed():
+    result = {
+        "config": {"eval_every": 20, "steps": 80},
+        "post_saturation": [
+            {"seed": 0, **after_saturation(one_shot_metrics([0.95] * 80, {20: 0.5, 80: 0.62}), every=20)},
+            {"seed": 1, **after_saturation(one_shot_metrics([0.7] * 80, {20: 0.5, 80: 0.62}), every=20)},
+        ],
+    }
+    assert saturation_line(result) == (
+        "π1 saturated (≥ 0.90 of its completions right over 20 steps): seed 0 at step 20, held-out checks "
+        "0.500 there → 0.620 at step 80 (+12.0 points); seed 1 not within 80 steps (0.70 over the last 20)"
+    )
+
+
 def test_ks_are_powers_of_two_up_to_the_samples():
     assert DemoConfig(eval_samples=64).ks() == [1, 2, 4, 8, 16, 32, 64]
     assert DemoConfig(eval_samples=20).ks() == [1, 2, 4, 8, 16]
@@ -140,6 +194,10 @@ def test_reduced_demo_shows_the_effects_that_held_across_bases(tmp_path):
     written = json.loads((tmp_path / "demo" / "demo.json").read_text())
     assert written["conclusion"] == result["conclusion"] and written["pi1"]["index"] == result["pi1"]["index"]
     assert written["conclusion"].startswith("1-shot helped beyond format")
+    [report] = written["post_saturation"]  # π1's saturation and the held-out checks after it, per 1-shot seed
+    assert report["saturated_at"] is None or report["heldout_last"] == written["runs"][0]["metrics"][-1].get(
+        "eval/testbed_heldout/accuracy"
+    )
     for png in ("curves.png", "pass_at_k.png"):
         assert (tmp_path / "demo" / png).read_bytes()[:4] == b"\x89PNG"
     one_shot = next(r for r in result["runs"] if r["arm"] == "1-shot")["metrics"]

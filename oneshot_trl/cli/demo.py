@@ -50,7 +50,7 @@ def demo(
     from rich.table import Table
     from rich.text import Text
 
-    from ..demo import ARMS, run_demo
+    from ..demo import ARMS, run_demo, saturation_line
     from ..errors import OneShotError
     from ..testbed.task import GUESS
 
@@ -111,6 +111,7 @@ def demo(
     console.print(table)
     guessed = ", ".join(f"{name} {cell(name, 'guess_rate', 2)}" for name in ("base", *ARMS))
     console.print(Text(f"guessed (sampled answers opened with {GUESS!r}, no column work): {guessed}"))
+    console.print(Text(saturation_line(result)))
     ks = [m for m in result["base"] if m.startswith("pass@")]
     curve = Table(title="pass@k (mean over seeds)", title_justify="left")
     for column in ("run", *[k.split("@")[1] for k in ks]):
