@@ -122,6 +122,13 @@ class RunConfig(ModelConfig):
             "validation); more are drawn at temperature 1 (sampled accuracy)."
         },
     )
+    eval_batch_size: int = field(
+        default=16,
+        metadata={
+            "help": "Completions per generate call in validation; a chunk's samples are seeded by its "
+            "position, so changing it draws other samples."
+        },
+    )
     eval_prompt: Optional[str] = field(
         default=None,
         metadata={

@@ -233,6 +233,7 @@ def _run_overrides(
         "eval_limit": config.eval_every_problems,
         "eval_max_tokens": _max_tokens(),
         "eval_samples": config.eval_every_samples,
+        "eval_batch_size": config.eval_every_problems * config.eval_every_samples,  # a check in one batch
         "eval_before_train": False,
         **ARM_SETTINGS[arm],
     }  # step 0: the base's evaluation, once
@@ -282,6 +283,14 @@ def run_demo(
             },
         )
         base_job = pool.submit(_evaluate_base, base, config, str(out / "base-eval"))
+
+        def submit(seed: int, arm: str, example: int | None):
+            overrides = _run_overrides(config, base, out / f"seed{seed}" / arm, seed, arm, example)
+            job = {"arm": arm, "seed": seed, "data_dir": base, "config": config, "overrides": overrides}
+            return pool.submit(_train_and_evaluate, job)
+
+        # Full-set GRPO needs no π1: its runs start now, on whichever worker is free first.
+        jobs = {(seed, "full-set"): submit(seed, "full-set", None) for seed in range(config.seeds)}
         history = history_job.result()
         times["history"] = time.time() - start
 
@@ -294,29 +303,18 @@ def run_demo(
         start = time.time()
         on_stage(
             "runs",
-            f"{len(ARMS)} arms × {config.seeds} seeds, {config.steps} steps each, then held-out evaluation",
+            f"{len(ARMS)} arms × {config.seeds} seeds, {config.steps} steps each, then held-out evaluation "
+            "(full-set runs began with the history run)",
         )
-        jobs = [
-            pool.submit(
-                _train_and_evaluate,
-                {
-                    "arm": arm,
-                    "seed": seed,
-                    "data_dir": base,
-                    "config": config,
-                    "overrides": _run_overrides(
-                        config, base, out / f"seed{seed}" / arm, seed, arm, pi1.index
-                    ),
-                },
-            )
-            for seed in range(config.seeds)
-            for arm in ARMS
-        ]
+        for seed in range(config.seeds):
+            for arm in ("1-shot", "format-only"):
+                jobs[seed, arm] = submit(seed, arm, pi1.index)
         base_eval = base_job.result()
         runs = []
-        for job in jobs:
-            runs.append(job.result())
-            on_stage("runs", f"done: {runs[-1]['arm']} seed {runs[-1]['seed']}")
+        for seed in range(config.seeds):
+            for arm in ARMS:
+                runs.append(jobs[seed, arm].result())
+                on_stage("runs", f"done: {arm} seed {seed}")
         times["runs"] = time.time() - start
 
     start = time.time()

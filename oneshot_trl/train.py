@@ -157,6 +157,7 @@ def run_training(run: RunConfig, args, *, progress: bool = True) -> Path:
             tokenizer,
             prompt=run.eval_prompt or run.prompt,
             samples=run.eval_samples,
+            batch_size=run.eval_batch_size,
             think=getattr(args, "think", False),
         )
 

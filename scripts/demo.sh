@@ -5,6 +5,6 @@
 # No GPU, no Hub. Extra arguments go to `oneshot demo` (e.g. --seeds 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SETUP_ENVS=main bash scripts/setup.sh  # the demo needs only the main environment
+SETUP_ENVS=demo bash scripts/setup.sh  # the demo needs only the main environment, without test extras
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 .venv/bin/oneshot demo "$@"

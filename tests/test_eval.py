@@ -281,6 +281,36 @@ def test_bad_eval_input(tmp_path, capsys, tiny_model):
 
 
 @pytest.mark.slow
+def test_in_training_checks_generate_in_the_given_batch(tiny_model, shared_data, tmp_path, monkeypatch):
+    """``--eval_batch_size`` reaches the check's generator: each generate call gets that many prompts."""
+    from oneshot_trl.evaluation import callback, generation
+
+    in_check, calls = [False], []
+    real_generate, real_evaluate = generation.HFGenerator.generate, callback.evaluate
+
+    def counting(self, prompts, **kwargs):
+        if in_check[0]:  # training's own generation goes through the same generator
+            calls.append(len(prompts))
+        return real_generate(self, prompts, **kwargs)
+
+    def checking(*args, **kwargs):
+        in_check[0] = True
+        try:
+            return real_evaluate(*args, **kwargs)
+        finally:
+            in_check[0] = False
+
+    monkeypatch.setattr(generation.HFGenerator, "generate", counting)
+    monkeypatch.setattr(callback, "evaluate", checking)
+    args = ["train", "--model", str(tiny_model), "--dataset", str(shared_data / "dsr_sub_1209.jsonl")]
+    args += ["--recipe", "tiny-cpu", "--example-id", "pi1", "--output-dir", str(tmp_path / "run")]
+    args += ["--max-steps", "1", "--eval-every", "1", "--eval-limit", "3", "--eval_samples", "4"]
+    args += ["--eval-data-dir", str(shared_data), "--eval_max_tokens", "2", "--eval_batch_size", "5"]
+    args += ["--eval_before_train", "false"]
+    assert exit_code(args) == 0
+    assert calls == [5, 5, 2]  # 3 problems x 4 samples at step 1, in calls of at most 5
+
+
 def test_sweep_compare_and_in_training_validation(tiny_model, shared_data, tmp_path):
     run = tmp_path / "run"
     assert (

@@ -68,6 +68,7 @@ PANELS = {
         "eval_data_dir",
         "eval_max_tokens",
         "eval_samples",
+        "eval_batch_size",
         "eval_prompt",
         "eval_before_train",
     ],

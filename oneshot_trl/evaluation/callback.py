@@ -29,6 +29,7 @@ class EvalCallback(TrainerCallback):
         tokenizer,
         prompt: str = "train",
         samples: int = 1,
+        batch_size: int = 16,
         think: bool = False,
     ) -> None:
         self.every, self.specs, self.tokenizer = every, parse_benchmarks(benchmarks, data_dir), tokenizer
@@ -47,6 +48,7 @@ class EvalCallback(TrainerCallback):
             prompt=prompt,
             extraction="boxed",
             think=think,
+            batch_size=batch_size,
         )
         self.pending: dict[str, float] = {}
         self.trainer, self.before_train = None, False
