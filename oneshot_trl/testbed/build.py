@@ -33,6 +33,8 @@ PROMPT = "bare"
 class TestbedRecipe:
     """Everything that determines the base model (with the build's code, its hash names the cache folder)."""
 
+    __test__ = False  # a recipe, not a pytest test class (its name starts with "Test")
+
     # Two digits: a 0.3M model learns the column work within the budget (its worked held-out answers ~0.9
     # right at T=1), so RL's gain is the habit it removes, not arithmetic drilled on one example. With 3
     # digits they were 0.59-0.76 right, and 1-shot RL on π1 copied π1's digits into other problems' columns
@@ -141,7 +143,6 @@ def build(recipe: TestbedRecipe = TestbedRecipe(), cache: Path = CACHE, log=prin
 
 
 def _build(recipe: TestbedRecipe, out: Path, work: Path, splits: dict, start: float, log) -> Path:
-    import torch
     from datasets import Dataset
     from transformers import TrainerCallback
     from transformers.trainer_callback import PrinterCallback
