@@ -311,6 +311,7 @@ def test_in_training_checks_generate_in_the_given_batch(tiny_model, shared_data,
     assert calls == [5, 5, 2]  # 3 problems x 4 samples at step 1, in calls of at most 5
 
 
+@pytest.mark.slow
 def test_sweep_compare_and_in_training_validation(tiny_model, shared_data, tmp_path):
     run = tmp_path / "run"
     assert (
