@@ -4,11 +4,14 @@ Input: the accuracy history of a full-set RLVR run, in any of three formats (det
   - ``history.jsonl`` written by ``oneshot train`` (one row per step and dataset index);
   - the authors' JSON object ``{"index": [acc, acc, ...], ...}`` (their ``acc_step_500.json``);
   - a JSONL with one example per line and a list field (``hv_history`` in ``dsr_sub_1209.jsonl``).
-The file is streamed: memory grows with the number of examples, not with their appearances.
+The file is streamed one line at a time; memory holds each example's values (8 bytes an appearance).
 
 Methods: ``std`` (the paper: population std, ddof=0, descending), ``var``, ``random`` (seeded) and
 ``pass-band`` (mean accuracy inside a band, closest to its middle first, as open-r1 filters by pass rate).
-Sorting is stable: ties keep input order, or the order of ``tie_order`` values when given.
+Scores are ``np.std`` / ``np.var`` of each example's values in input order, sorted raw, as the authors'
+``data/data_selection.py`` (lines 60-71: ``np.std(values)``, ``sorted(..., reverse=True)``) does: examples
+whose std is equal in exact arithmetic but not in floating point are ordered by that float noise, as theirs
+were. Sorting is stable: exact ties keep input order, or the order of ``tie_order`` values when given.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import json
 import math
 import random
 import warnings
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -24,24 +28,24 @@ from typing import Iterator
 from .errors import OneShotError
 
 METHODS = ("std", "var", "random", "pass-band")
-_TIE_DIGITS = 12  # equal stds computed along different float paths differ in the last bits only
 
 
 @dataclass
 class ExampleStats:
-    """Running statistics of one example's accuracy history (constant memory per example)."""
+    """One example's accuracy history: its count, sum and values (8 bytes each), kept because
+    the ranking must be numpy's own ``std`` of them to order near-ties as the authors' ranking did."""
 
     index: int
     order: int  # first position in the input
     count: int = 0
     total: float = 0.0
-    total_sq: float = 0.0
     extra: dict = field(default_factory=dict)  # answer / problem / tie-order value, when the file has them
+    values: array = field(default_factory=lambda: array("d"), repr=False)
 
     def add(self, value: float) -> None:
         self.count += 1
         self.total += value
-        self.total_sq += value * value
+        self.values.append(value)
 
     @property
     def mean(self) -> float:
@@ -49,14 +53,18 @@ class ExampleStats:
 
     @property
     def var(self) -> float:
-        if not self.count:
-            return 0.0
-        mean = self.mean
-        return max(self.total_sq / self.count - mean * mean, 0.0)
+        """``np.var`` (ddof=0) of the values in input order: the same float the authors' script computes."""
+        import numpy as np
+
+        return float(np.var(np.frombuffer(self.values, dtype=np.float64))) if self.count else 0.0
 
     @property
     def std(self) -> float:
-        return math.sqrt(self.var)
+        """``np.std`` (ddof=0), as ``data/data_selection.py`` line 61; not sqrt(var), which can round
+        differently in the last bit."""
+        import numpy as np
+
+        return float(np.std(np.frombuffer(self.values, dtype=np.float64))) if self.count else 0.0
 
 
 @dataclass
@@ -213,7 +221,8 @@ def rank(
             raise OneShotError(f"--band {lo},{hi}: need 0 <= low <= high <= 1")
         middle = (lo + hi) / 2
         scored = [(s, -abs(s.mean - middle)) for s in items if lo <= s.mean <= hi]
-    scored.sort(key=lambda pair: -round(pair[1], _TIE_DIGITS))  # stable: equal keys keep the order above
+    # Raw floats, stable, as the authors sort: equal keys keep the order above, near-ties keep their noise.
+    scored.sort(key=lambda pair: -pair[1])
     return [Ranked(rank=i, stats=s, score=score) for i, (s, score) in enumerate(scored, start=1)]
 
 
