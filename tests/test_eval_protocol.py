@@ -93,6 +93,60 @@ def test_grade_completion_harness_vs_boxed():
         grade_completion("x", "1", "math500", extraction="last")
 
 
+def test_the_gold_is_read_as_the_harness_reads_it():
+    """parse_ground_truth (parser.py 576-660): on Minerva Math and MATH500 the gold is extract_answer of the
+    solution, cleaned by strip_string (units kept on Minerva); before, Minerva's raw boxed text was used."""
+    from oneshot_trl.evaluation.extraction import harness_gold
+
+    solution = r"The speed is $v = \frac{d}{t}$, so \boxed{\frac{4 A}{3+3 i} e^{i t}}."
+    assert harness_gold("unused", "minerva_math", solution) == r"\frac{4A}{3+3i}e^{it}"
+    assert harness_gold(r"\frac{37}{4} m", "minerva_math") == r"\frac{37}{4}m"  # units stay, spaces go
+    assert harness_gold(r"10\text{ inches}", "math500") == "10"
+    assert harness_gold(r"\text{east}", "math500") == ""  # the unit list holds "east"
+    assert harness_gold(r"\dfrac{1}{2}", "olympiadbench") == r"\frac{1}{2}"  # elsewhere: strip_string
+
+
+@pytest.mark.parametrize(
+    "gold,benchmark",
+    [
+        (r"\frac{37}{4} m", "minerva_math"),
+        (r"\frac{4 A}{3+3 i} e^{i t}", "minerva_math"),
+        (r"x^{\prime}+\frac{r}{V} x-r c=0", "minerva_math"),
+        (r"\lambda_{\text {red}} / \sqrt{2}", "minerva_math"),
+        (r"\text{east}", "math500"),
+    ],
+)
+def test_a_boxed_gold_is_right_under_the_harness_rule(gold, benchmark):
+    """The five golds that the raw-gold comparison graded wrong, and MATH500's \\text{east}."""
+    answer, correct = grade_completion(f"The final answer is $\\boxed{{{gold}}}$.", gold, benchmark)
+    assert correct is True, answer
+    assert answer != r"\lambda_{"  # read whole (the harness's second cleaning would cut it open)
+
+
+def test_an_answer_cleaned_to_nothing_is_right_only_where_the_gold_is_too():
+    """math_equal's first test is string equality of the cleaned answer and gold, "" == "" included."""
+    assert grade_completion("I cannot tell.", r"\text{east}", "math500") == ("", True)
+    assert grade_completion("I cannot tell.", "4", "math500") == (None, False)
+    assert grade_completion(r"\boxed{\text{west}}", r"\text{east}", "math500") == ("", True)
+
+
+def test_every_gold_of_the_six_sets_boxed_is_right_under_both_rules(shared_data):
+    """All 1,547 golds, each boxed exactly, graded correct by `oneshot eval`'s grading with --extraction
+    harness (the row's solution passed, as the evaluator does) and with boxed."""
+    wrong = []
+    for name in ("math500", "aime24", "aime25", "amc23", "minerva_math", "olympiadbench"):
+        for line in (shared_data / f"eval_{name}.jsonl").open():
+            row = json.loads(line)
+            text = f"The final answer is $\\boxed{{{row['answer']}}}$."
+            for extraction in ("harness", "boxed"):
+                _, correct = grade_completion(
+                    text, row["answer"], name, extraction, retry_timeout=10.0, solution=row.get("solution")
+                )
+                if correct is not True:
+                    wrong.append((name, extraction, row["answer"]))
+    assert wrong == []
+
+
 def test_choice_grading_compares_letters():
     assert grade_completion("The answer is (C).", "C", "arc_easy") == ("C", True)
     assert grade_completion("The answer is (C).", "B", "arc_easy") == ("C", False)

@@ -258,6 +258,7 @@ def evaluate(
                     think=config.think,
                     timeout=GRADE_TIMEOUT,
                     retry_timeout=GRADE_RETRY_TIMEOUT,
+                    solution=problems[i].get("solution"),  # the harness's gold source on MATH500, Minerva
                 )
                 new.append(
                     {

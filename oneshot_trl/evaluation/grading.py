@@ -6,8 +6,11 @@ Two extraction rules (``--extraction``):
            number…;
            the default for the paper's benchmarks, so scores are comparable with the paper's tables;
   boxed    the training reward's strict rule: the last ``\\boxed{}`` only, no box → no answer.
-Either way the answer is then judged by this toolkit's grader (``oneshot_trl.rewards``) against the gold as
-given and as the harness cleans it. Multiple-choice benchmarks (ARC) compare letters.
+With ``harness`` the answer is right when it equals the gold as the harness cleans it (``extraction.
+harness_gold``: on MATH500 and Minerva Math from the row's solution, as ``parse_ground_truth`` does), as
+``math_equal`` first checks (``grader.py`` line 88), else when this toolkit's grader (``oneshot_trl.rewards``)
+judges it equal to that cleaned gold or to the gold as given. With ``boxed`` the training reward grades the
+boxed answer against the gold as given. Multiple-choice benchmarks (ARC) compare letters.
 """
 
 from __future__ import annotations
@@ -46,11 +49,13 @@ def grade_completion(
     think: bool = False,
     timeout: float = 1.0,
     retry_timeout: float | None = None,
+    solution: str | None = None,
 ) -> tuple[str | None, bool | None]:
     r"""``(answer, correct)`` for one completion: the answer read with ``extraction`` (None when there is
     none), and True / False, or None when the grader could not decide in time (counted as ungraded).
 
     With ``think`` (R1-style models) only the text after ``</think>`` counts; no ``</think>``, no answer.
+    ``solution`` (MATH500, Minerva Math) is where the harness reads the gold from.
 
     >>> grade_completion("so the answer is 12.80", "\\frac{64}{5}", "math500")
     ('12.80', True)
@@ -69,13 +74,17 @@ def grade_completion(
         return answer or None, bool(answer) and answer == gold.strip().upper()
     if extraction == "boxed":
         return grade_answer(text, gold, timeout=timeout, retry_timeout=retry_timeout)
-    answer = harness_answer(text, benchmark) or None
+    answer = harness_answer(text, benchmark)
     if not gold_is_gradable(gold):
-        return answer, None  # skipped, as the training reward skips it, never scored 0
-    if answer is None:
+        return answer or None, None  # skipped, as the training reward skips it, never scored 0
+    cleaned = harness_gold(gold, benchmark, solution)
+    if answer.strip().lower() == cleaned.strip().lower():
+        # math_equal's first test. It includes "" == "": MATH500's gold \text{east} cleans to "" (the unit
+        # list holds "east"), so the harness grades any answer that cleans to nothing right on that problem.
+        return answer, True
+    if not answer:
         return None, False
     verdicts = [check_with_retry(answer, gold, timeout, retry_timeout)]
-    cleaned = harness_gold(gold, benchmark)
     if verdicts[0] is not True and cleaned and cleaned != gold:
         verdicts.append(check_with_retry(answer, cleaned, timeout, retry_timeout))
     if True in verdicts:
