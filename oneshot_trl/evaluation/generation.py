@@ -1,5 +1,5 @@
-"""Generation backends: HF ``generate`` (batched, left-padded, stop tokens, a seed per sample index) and
-vLLM."""
+"""Generation backends: HF ``generate`` (batched, left-padded, stop tokens and stop strings, a seed per sample
+index) and vLLM."""
 
 from __future__ import annotations
 
@@ -8,6 +8,16 @@ from typing import Any
 from ..errors import OneShotError
 
 STOP_TOKENS = ("<|im_end|>", "<|endoftext|>")
+# The harness's stop words for its qwen25-math-cot prompt (math_eval.py line 237), matched as text: "</s>" is
+# no special token in Qwen's vocabulary, so only a text match stops on it.
+STOP_STRINGS = ("</s>", "<|im_end|>", "<|endoftext|>")
+
+
+def cut_at_stop(text: str) -> str:
+    """The text before the first stop string, as the harness cuts each completion (math_eval.py 370-372)."""
+    for stop in STOP_STRINGS:
+        text = text.split(stop)[0]
+    return text
 
 
 def stop_token_ids(tokenizer) -> list[int]:
@@ -68,12 +78,14 @@ class HFGenerator:
                             max_new_tokens=max_tokens,
                             eos_token_id=self.stop_ids,
                             pad_token_id=pad_id,
+                            stop_strings=list(STOP_STRINGS),
+                            tokenizer=tok,  # generate needs it to match stop strings
                             **sampling,
                         )
                     for row in generated[:, encoded["input_ids"].shape[1] :].tolist():
                         ids = [t for t in row if t != pad_id]
                         cut = next((i for i, t in enumerate(ids) if t in self.stop_ids), len(ids))
-                        outputs.append((tok.decode(ids[:cut], skip_special_tokens=True), cut))
+                        outputs.append((cut_at_stop(tok.decode(ids[:cut], skip_special_tokens=True)), cut))
             finally:
                 tok.padding_side = side
         return outputs
@@ -121,6 +133,7 @@ class VLLMGenerator:
             top_k=-1 if greedy else top_k,
             max_tokens=max_tokens,
             seed=seed + sample_index,
+            stop=list(STOP_STRINGS),  # vLLM leaves the stop string out of the text, as the harness's run did
             stop_token_ids=self.stop_ids,
         )
 
