@@ -57,16 +57,23 @@ def load_model_and_tokenizer(
     return model, tokenizer
 
 
-GENERATION_DTYPES = ("auto", "float32", "float16", "bfloat16")
+GENERATION_DTYPES = ("auto", "harness", "float32", "float16", "bfloat16")
+# Files only a folder written by ``oneshot train`` holds (a checkpoint-*, or the run's final model).
+TRAINED_MARKERS = ("trainer_state.json", "run.json")
 
 
 def generation_dtype(path: str, requested: str = "auto") -> str:
     """The dtype to generate with. ``auto`` is the rule of vLLM's ``dtype="auto"``, which the authors'
     evaluation used: a float32 checkpoint runs in float16, any other in its own dtype (bfloat16 stays
-    bfloat16)."""
+    bfloat16). ``harness`` is what the authors' pipeline did with a model as it trained it: their verl
+    saved the actor in float32 (``verl/workers/fsdp_workers.py`` lines 166-168 and 625-630) and
+    ``math_eval.py`` (lines 114-119) loaded it with vLLM's ``auto``, so every RL checkpoint ran in float16;
+    a model trained here (saved in its training dtype) runs in float16 too, any other model by ``auto``."""
     if requested not in GENERATION_DTYPES:
         raise OneShotError(f"unknown dtype {requested!r}; choose {', '.join(GENERATION_DTYPES)}")
-    if requested != "auto":
+    if requested == "harness" and any((Path(path) / name).exists() for name in TRAINED_MARKERS):
+        return "float16"
+    if requested not in ("auto", "harness"):
         return requested
     from transformers import AutoConfig
 

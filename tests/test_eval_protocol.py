@@ -221,8 +221,20 @@ def test_auto_dtype_is_vllms_rule(tmp_path, saved, expected):
     _save_config(tmp_path, saved)
     assert generation_dtype(str(tmp_path)) == expected
     assert generation_dtype(str(tmp_path), "float32") == "float32"  # an explicit choice wins
-    with pytest.raises(OneShotError, match="choose auto, float32, float16, bfloat16"):
+    with pytest.raises(OneShotError, match="choose auto, harness, float32, float16, bfloat16"):
         generation_dtype(str(tmp_path), "fp8")
+
+
+def test_the_harness_dtype_rule_runs_a_trained_model_in_float16(tmp_path):
+    """The authors' RL checkpoints were float32 saves (verl's actor) that vLLM's auto ran in float16; a
+    model trained here is saved in its training dtype, so the paper preset's rule says float16 for it."""
+    from oneshot_trl.modeling import generation_dtype
+
+    _save_config(tmp_path, "bfloat16")
+    assert generation_dtype(str(tmp_path), "harness") == "bfloat16"  # a base model: vLLM's auto
+    (tmp_path / "trainer_state.json").write_text("{}")  # a checkpoint-* of `oneshot train`
+    assert generation_dtype(str(tmp_path), "harness") == "float16"
+    assert generation_dtype(str(tmp_path), "auto") == "bfloat16"  # auto alone keeps the saved dtype
 
 
 class _RecordingModel:
@@ -262,6 +274,45 @@ def test_top_k_reaches_generate(tiny_tokenizer, top_k, expected):
         ["1+1="], sample_index=0, temperature=0.0, top_p=0.9, top_k=top_k, max_tokens=3, seed=0
     )
     assert model.calls[-1]["do_sample"] is False and "top_k" not in model.calls[-1]
+
+
+class _TextModel(_RecordingModel):
+    """Generates the given text, then the end-of-sequence token."""
+
+    def __init__(self, tokenizer, text):
+        super().__init__()
+        self.ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    def generate(self, input_ids, attention_mask=None, **kwargs):
+        import torch
+
+        self.calls.append(kwargs)
+        tail = torch.tensor([self.ids + [kwargs["eos_token_id"][0]]] * input_ids.shape[0])
+        return torch.cat([input_ids, tail], dim=1)
+
+
+def test_generation_stops_on_the_text_of_the_harness_stop_words(tiny_tokenizer):
+    """math_eval.py line 237 stops on "</s>" too, as text (no special token in Qwen's vocabulary)."""
+    from oneshot_trl.evaluation.generation import HFGenerator
+
+    model = _TextModel(tiny_tokenizer, "so 12</s>34 more")
+    out = HFGenerator(model, tiny_tokenizer).generate(
+        ["1+1="], sample_index=0, temperature=0.0, top_p=1.0, max_tokens=32, seed=0
+    )
+    assert out[0][0] == "so 12"
+    assert "</s>" in model.calls[-1]["stop_strings"] and model.calls[-1]["tokenizer"] is tiny_tokenizer
+
+
+def test_hf_generate_accepts_the_stop_strings(tiny_model, tiny_tokenizer):
+    from transformers import AutoModelForCausalLM
+
+    from oneshot_trl.evaluation.generation import HFGenerator
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model)
+    out = HFGenerator(model, tiny_tokenizer).generate(
+        ["1+1=", "2+2="], sample_index=0, temperature=0.0, top_p=1.0, max_tokens=8, seed=0
+    )
+    assert len(out) == 2 and all("</s>" not in text for text, _ in out)
 
 
 @pytest.fixture
@@ -311,6 +362,7 @@ def test_vllm_requests(fake_vllm, tiny_model, tiny_tokenizer):
             "top_k": -1,
             "max_tokens": 64,
             "seed": 103,
+            "stop": ["</s>", "<|im_end|>", "<|endoftext|>"],
             "stop_token_ids": generator.stop_ids,
         },
     )
@@ -321,6 +373,7 @@ def test_vllm_requests(fake_vllm, tiny_model, tiny_tokenizer):
         "top_k": -1,
         "max_tokens": 8,
         "seed": 0,
+        "stop": ["</s>", "<|im_end|>", "<|endoftext|>"],
         "stop_token_ids": None,
     }
 
@@ -371,7 +424,11 @@ def test_presets(tiny_model, shared_data, tmp_path, capsys):
     assert (
         specs["arc_easy"].n == 1 and specs["arc_easy"].temperature == 0.0
     )  # not named by the preset: unchanged
-    assert r1.think and r1.max_tokens == 8192 and PRESETS["r1-distill-1.5b-32k"].max_tokens == 32768
+    assert r1.max_tokens == 8192 and PRESETS["r1-distill-1.5b-32k"].max_tokens == 32768
+    # the authors' rllm-style evaluation: rllm's prompt, the last boxed answer of the whole response
+    # (main_generation.py 177-181: use_think=False for a "qwen" model path), vLLM rollout in bfloat16
+    assert (r1.prompt, r1.extraction, r1.think, r1.dtype) == ("train", "boxed", False, "bfloat16")
+    assert PRESETS["qwen2.5-math"].dtype == "harness" and PRESETS["qwen2.5-math"].extraction is None
     assert PRESETS["llama-3.2-3b-instruct"].prompt == "bare"
     with pytest.raises(OneShotError, match="choose qwen2.5-math, r1-distill-1.5b-8k"):
         get_preset("r1")
@@ -410,8 +467,23 @@ def test_presets(tiny_model, shared_data, tmp_path, capsys):
         0.95,
         4,
     )
-    assert protocol["prompt"] == "bare" and protocol["dtype"] == "float32"
-    assert json.loads((out / "protocol.json").read_text())["benchmarks"]["math500"]["think"] is True
+    assert protocol["prompt"] == "train" and protocol["dtype"] == "float32"
+    assert protocol["extraction"] == "boxed"
+    assert json.loads((out / "protocol.json").read_text())["benchmarks"]["math500"]["think"] is False
+    # without --dtype, the preset's: bfloat16 for R1
+    args = [
+        "eval",
+        "--model",
+        str(tiny_model),
+        "--preset",
+        "r1-distill-1.5b-8k",
+        "--data-dir",
+        str(shared_data),
+    ]
+    args += ["--benchmarks", "math500", "--limit", "1", "--n", "1", "--max-tokens", "2"]
+    assert exit_code([*args, "--output-dir", str(tmp_path / "bf16")]) == 0
+    summary = json.loads((tmp_path / "bf16" / "summary.json").read_text())
+    assert summary["benchmarks"]["math500"]["protocol"]["dtype"] == "bfloat16"
     capsys.readouterr()
     assert exit_code(["eval", "--help"]) == 0
     assert "r1-distill-1.5b-32k" in capsys.readouterr().out.replace("\n", "").replace("│", "").replace(

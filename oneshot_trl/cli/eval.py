@@ -100,7 +100,10 @@ def evaluate_command(
             help=field_help(EvalConfig, "max_tokens") + " Default: the preset's.", rich_help_panel=GEN
         ),
     ] = None,
-    dtype: Annotated[str, typer.Option(help=field_help(EvalConfig, "dtype"), rich_help_panel=GEN)] = E.dtype,
+    dtype: Annotated[
+        Optional[str],
+        typer.Option(help=field_help(EvalConfig, "dtype") + " Default: the preset's.", rich_help_panel=GEN),
+    ] = None,
     backend: Annotated[str, typer.Option(help="hf or vllm (GPU extra).", rich_help_panel=GEN)] = "hf",
     prompt: Annotated[
         Optional[str],
@@ -116,7 +119,10 @@ def evaluate_command(
     think: Annotated[
         bool,
         typer.Option(
-            "--think", help=field_help(EvalConfig, "think") + " On in the R1 presets.", rich_help_panel=GEN
+            "--think",
+            help=field_help(EvalConfig, "think")
+            + " Off in the R1 presets, as the authors' main_generation.py graded them.",
+            rich_help_panel=GEN,
         ),
     ] = E.think,
     base: Annotated[
@@ -154,6 +160,7 @@ def evaluate_command(
     from ..evaluation.report import parse_ks, sweep
 
     chosen = get_preset(preset)
+    dtype = dtype or chosen.dtype
     if backend not in ("hf", "vllm"):
         raise OneShotError(f"unknown --backend {backend!r}; choose hf or vllm")
     config = EvalConfig(
@@ -169,7 +176,7 @@ def evaluate_command(
         seed=seed,
         think=think or chosen.think,
         batch_size=batch_size,
-        extraction=extraction,
+        extraction=extraction or chosen.extraction,
         dtype=dtype,
     )
     specs = chosen.apply(parse_benchmarks(benchmarks or MATH_BENCHMARKS, data_dir))

@@ -58,8 +58,10 @@ class EvalConfig:
     dtype: str = field(
         default="auto",
         metadata={
-            "help": "Weights' dtype for generation: auto is the authors' vLLM rule "
-            "(fp16 for an fp32 checkpoint, else the checkpoint's own), or float32, float16, bfloat16."
+            "help": "Weights' dtype for generation: auto is vLLM's rule "
+            "(fp16 for an fp32 checkpoint, else the checkpoint's own); harness is the authors' pipeline "
+            "(fp16 for a model trained here, as for their fp32 RL checkpoints; auto otherwise); "
+            "or float32, float16, bfloat16."
         },
     )
     batch_size: int = field(default=16, metadata={"help": "HF generation batch size."})

@@ -1,7 +1,18 @@
 """Per-model evaluation protocols from the paper and the authors' repository (``oneshot eval --preset NAME``).
 
-A preset sets the prompt, the token budget, ``think`` and each benchmark's sampling; any option given on the
-command line still wins. ``qwen2.5-math`` is the default protocol (``benchmarks.BENCHMARKS``).
+A preset sets the prompt, the token budget, ``think``, the answer rule, the dtype and each benchmark's
+sampling; any option given on the command line still wins. ``qwen2.5-math`` is the default protocol
+(``benchmarks.BENCHMARKS``).
+
+The R1-Distill presets follow the authors' rllm-style evaluation in their repository
+(``verl/trainer/main_generation.py``): test rows built by ``data/deepscaler_dataset.py`` (lines 42-44: the
+problem, a space, "Let's think step by step and output the final answer within \\boxed{}.", one user turn)
+through the model's chat template (main_generation.py 97-104), vLLM rollout in bfloat16
+(``verl/trainer/config/generation.yaml`` line 23), graded by ``verl/utils/reward_score/deepscaler.py``
+(lines 65-100): the last ``\\boxed{}`` of the response against the gold. main_generation.py (lines 177-181)
+passes ``use_think=False`` whenever the model path contains "qwen", as DeepSeek-R1-Distill-Qwen-1.5B's does,
+so the whole response is read, thinking included; rllm's own ``RewardMathFn`` reads only what follows
+``</think>`` (``--think`` gives that rule).
 """
 
 from __future__ import annotations
@@ -21,6 +32,8 @@ class EvalPreset:
     prompt: str = "qwen25-math-cot"
     max_tokens: int = 3072
     think: bool = False
+    extraction: str | None = None  # None: each benchmark's own (the harness rule for the paper's six)
+    dtype: str = "harness"  # modeling.generation_dtype's rule for the authors' harness pipeline
     # benchmark name -> (samples, temperature, top_p); benchmarks not named keep the paper's protocol
     sampling: dict[str, tuple[int, float, float]] = field(default_factory=dict)
 
@@ -38,12 +51,13 @@ def _r1(max_tokens: int) -> EvalPreset:
     names = ("math500", "minerva_math", "olympiadbench", *R1_LONG)
     return EvalPreset(
         f"r1-distill-1.5b-{max_tokens // 1024}k",
-        f"DeepSeek-R1-Distill-Qwen-1.5B: T=0.6, top-p 0.95, avg@16 (avg@64 on AIME24/25, AMC23), "
-        f"{max_tokens // 1024}k "
-        "tokens, graded after </think>, the model's chat template",
-        prompt="bare",
+        f"DeepSeek-R1-Distill-Qwen-1.5B (the authors' rllm-style evaluation): T=0.6, top-p 0.95, avg@16 "
+        f"(avg@64 on AIME24/25, AMC23), {max_tokens // 1024}k tokens, the problem + rllm's step-by-step "
+        "boxed instruction in the model's chat template, the last boxed answer of the response, bfloat16",
+        prompt="train",
         max_tokens=max_tokens,
-        think=True,
+        extraction="boxed",
+        dtype="bfloat16",
         sampling={name: (64 if name in R1_LONG else 16, 0.6, 0.95) for name in names},
     )
 
