@@ -227,9 +227,11 @@ def test_sweep_intervals_and_the_checkpoint_choice():
         }
         for i in range(10)
     ]
-    assert all(r["average_low"] < 0.35 < r["average_high"] for r in rows)  # the true average: (0.5+0.2)/2
+    truth = (0.5 + 0.2) / 2
+    assert sum(r["average_low"] < truth < r["average_high"] for r in rows) >= 8
     report = pick_checkpoint(rows, matrices)
     best = max(rows, key=lambda r: r["average"])
+    assert best["average"] > truth  # the best of ten equals is above their common skill: the upward bias
     assert report["best_step"] == best["step"] and report["last_step"] == 90
     runner = report["runner_up"]
     assert runner["gap"] == pytest.approx(best["average"] - runner["average"]) and runner["gap"] >= 0
