@@ -1,5 +1,5 @@
-"""The model card of a training run: ``README.md`` in the output folder, in the Hugging Face Hub's format (YAML
-metadata, then Markdown), written from the run's own records (``run.json``, ``metrics.jsonl``).
+"""The model card of a training run: ``README.md`` in the output folder, in the Hugging Face Hub's format
+(YAML metadata, then Markdown), written from the run's own records (``run.json``, ``metrics.jsonl``).
 
 It names the base model, the example(s) trained on (id, row, problem, answer, how they were selected and
 their score), the recipe and every field set on top of it, the steps run and the seed, the in-training
@@ -40,7 +40,7 @@ _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
 def _hub_id(name: str | None) -> str | None:
-    """``name`` when it is a Hub repository id (the metadata's ``base_model`` must be one), not a local path."""
+    """``name`` when it is a Hub repository id (the metadata's ``base_model`` must be one), not a path."""
     if name and _HUB_ID.match(name) and not Path(name).exists():
         return name
     return None

@@ -77,10 +77,8 @@ def test_conclusion_names_a_gain_beyond_format():
     )
     versus = iv["1-shot vs format-only"]
     assert versus["diff"] == pytest.approx(10.5)
-    assert (
-        f"1-shot vs format-only reward +10.5 points (95% interval {versus['low']:+.1f} to {versus['high']:+.1f})"
-        in line
-    )
+    shown = f"{versus['low']:+.1f} to {versus['high']:+.1f}"
+    assert f"1-shot vs format-only reward +10.5 points (95% interval {shown})" in line
     assert "full-set GRPO +31.0 points (95% interval" in line and line.endswith("on the same budget.")
 
 
