@@ -12,7 +12,7 @@ import pytest
 from conftest import exit_code
 from oneshot_trl.evaluation import intervals
 from oneshot_trl.evaluation.metrics import summarize
-from oneshot_trl.evaluation.report import compare_arms, pick_checkpoint, sweep_intervals
+from oneshot_trl.evaluation.report import compare_arms, pick_checkpoint, pick_lines, sweep_intervals
 
 DRAWS = 2000
 
@@ -30,6 +30,14 @@ def test_greedy_interval_covers_the_known_rate(problems, rate):
     found = intervals.mean_interval(scores, binary=True)
     assert found["method"] == "wilson"
     assert 0.93 <= covered(found["low"], found["high"], rate) <= 0.97
+
+
+def test_wilson_bounds_at_the_edges_and_a_known_value():
+    low, high = intervals.wilson(np.array([0, 30, 12]), 30)
+    assert (low[0], high[1]) == (0.0, 1.0)  # exactly: a score of 0 lies inside its own interval
+    assert 0 < high[0] < 0.12 and 0.88 < low[1] < 1
+    # 12/30: centre (p + z²/2n)/(1 + z²/n), half-width z·sqrt(p(1-p)/n + z²/4n²)/(1 + z²/n)
+    assert (low[2], high[2]) == (pytest.approx(0.2459, abs=1e-4), pytest.approx(0.5768, abs=1e-4))
 
 
 def test_the_coverage_check_fails_a_wrong_interval():
@@ -236,6 +244,9 @@ def test_sweep_intervals_and_the_checkpoint_choice():
     runner = report["runner_up"]
     assert runner["gap"] == pytest.approx(best["average"] - runner["average"]) and runner["gap"] >= 0
     assert runner["gap_ci"][0] <= 0 <= runner["gap_ci"][1]
+    text = "\n".join(pick_lines(report))
+    assert "which holds 0: the two are not told apart" in text and "is biased upward" in text
+    assert f"last checkpoint, step 90: {rows[-1]['average']:.3f}" in text
     pick = report["heldout_pick"]
     assert pick["step"] in [r["step"] for r in rows]
     assert pick["heldout_ci"][0] < pick["heldout_average"] < pick["heldout_ci"][1]

@@ -44,7 +44,10 @@ def wilson(successes, n, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # at 0 (or n) successes the bound is exactly 0 (or 1); rounding would leave it a hair inside
+    low = np.where(successes == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    high = np.where(successes == n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return low, high
 
 
 @lru_cache(maxsize=64)

@@ -120,14 +120,14 @@ def pick_lines(report: dict) -> list[str]:
     if "runner_up" in report:
         r = report["runner_up"]
         glo, ghi = r["gap_ci"]
-        verdict = "the interval holds 0: not told apart" if glo <= 0 <= ghi else "the interval excludes 0"
+        verdict = "which holds 0: the two are not told apart" if glo <= 0 <= ghi else "which excludes 0"
         lines[0] += (
             f", {r['gap']:+.3f} over the next, step {r['step']} (paired 95% interval {glo:+.3f} to "
-            f"{ghi:+.3f}: {verdict})"
+            f"{ghi:+.3f}, {verdict})"
         )
         lines.append(
             f"the best of {report['checkpoints']} checkpoints scored on the same problems is biased upward; "
-            "unbiased alternatives:"
+            "choices free of that bias:"
         )
         llo, lhi = report["last_ci"]
         lines.append(
