@@ -354,6 +354,16 @@ def resolve(
         )
     _apply_nulls(nulls, run, args)
     check_run_options(run)
+    # For run.json and the model card: the recipe, and the fields set on top of it (an attribute, not a
+    # field: it is no option).
+    given = {a[2:].split("=", 1)[0].replace("-", "_") for a in extra_args if a.startswith("--")}
+    changed = sorted(set(_canonical(dict.fromkeys(set(user) | set(explicit) | given | command_line_nulls))))
+    run.recipe_source = {
+        "recipe": recipe,
+        "config_file": str(config_file) if config_file else None,
+        "changed": changed,
+        "recipe_values": {k: base[k] for k in changed if k in base},
+    }
     if getattr(args, "use_vllm", False):
         check_vllm()
     return run, args

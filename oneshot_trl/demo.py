@@ -8,7 +8,8 @@ Stages, each timed:
   4. runs     per seed: 1-shot GRPO on π1 with the entropy bonus, the paper's format-reward baseline on π1,
               and full-set GRPO on the same budget, each through ``run_training`` (the code of ``oneshot
               train``) and then ``evaluate`` (the code of ``oneshot eval``) on the held-out split;
-  5. report   tables (mean ± half-range over seeds), plots and one conclusion computed from the numbers.
+  5. report   tables (mean ± half-range over seeds), plots and one conclusion computed from the numbers, each
+              gain with its 95% interval over seeds and problems.
 Runs and evaluations go to a pool of worker processes (one per core, one torch thread each).
 All hyper-parameters of the GRPO runs are in the ``testbed-cpu`` recipe; the demo's own are in ``DemoConfig``.
 """
@@ -339,7 +340,9 @@ def run_demo(
         "runs": runs,
         "history_seconds": history["seconds"],
     }
+    result["problem_scores"] = problem_scores(result, out)
     result["table"] = table(result)
+    result["gain_intervals"] = gain_intervals(result)
     result["conclusion"] = conclusion(result)
     result["post_saturation"] = [
         {"seed": r["seed"], **after_saturation(r["metrics"], config.eval_every)}
@@ -379,6 +382,45 @@ def gains(result: dict, metric: str = "pass@1") -> dict[str, tuple[float, float]
     }
 
 
+def problem_scores(result: dict, out: Path) -> dict[str, list]:
+    """Per held-out problem, the sampled pass@1 (share of its samples right) of the base and of every run, in
+    the base's problem order: what the intervals of the gains resample. Read from each evaluation's
+    ``summary.json`` (its per-problem counts)."""
+    from .evaluation.report import load_summary, score_matrix
+
+    base = load_summary(out / "base-eval" / "sampled")
+    runs = [load_summary(Path(r["run_dir"]) / "eval" / "sampled") for r in result["runs"]]
+    matrix = score_matrix([base, *runs], HELDOUT)
+    return {"base": matrix[0].tolist(), "runs": matrix[1:].tolist()}
+
+
+def gain_intervals(result: dict) -> dict[str, dict[str, float]]:
+    """Gains in held-out pass@1, in points, with 95% intervals over seeds and problems (a paired bootstrap:
+    every arm and the base on the same resampled problems, each arm's seeds resampled too): each arm minus
+    the base, and 1-shot minus format-only."""
+    import numpy as np
+
+    from .evaluation.intervals import difference
+
+    scores = result["problem_scores"]
+    base = np.asarray([scores["base"]])
+    arms = {
+        arm: np.asarray([s for s, r in zip(scores["runs"], result["runs"]) if r["arm"] == arm])
+        for arm in ARMS
+    }
+    pairs = {arm: (arms[arm], base) for arm in ARMS}
+    pairs["1-shot vs format-only"] = (arms["1-shot"], arms["format-only"])
+    found = {}
+    for name, (a, b) in pairs.items():
+        d = difference([a], [b])["benchmarks"][0]
+        found[name] = {k: 100 * v for k, v in d.items()}
+    return found
+
+
+def _with_interval(d: dict[str, float]) -> str:
+    return f"{d['diff']:+.1f} points (95% interval {d['low']:+.1f} to {d['high']:+.1f})"
+
+
 def decompose(result: dict, arm: str) -> tuple[float, float]:
     """Points of held-out pass@1 gained by ``arm`` from answering in the boxed format more often, and from
     answering correctly more often when it does, averaged over seeds. Pass@1 over all samples is exactly
@@ -393,25 +435,29 @@ def decompose(result: dict, arm: str) -> tuple[float, float]:
 
 def conclusion(result: dict) -> str:
     """One line saying what the numbers say, decided by the numbers (sampled pass@1 on held-out problems):
-    whether 1-shot helped, how much of its gain is the boxed format, and where the two controls landed."""
-    g = gains(result)
-    (one, one_s), (fmt, fmt_s), (full, _) = g["1-shot"], g["format-only"], g["full-set"]
+    whether 1-shot helped (its gain's 95% interval over seeds and problems above 0), how much of its gain is
+    the boxed format, and where the two controls landed, each gain with its interval."""
+    g, iv = gains(result), result["gain_intervals"]
+    one, one_s = g["1-shot"]
     t = result["table"]
     from_format, from_skill = decompose(result, "1-shot")
     boxed = f"boxed rate {t['base']['boxed_rate'][0]:.2f} → {t['1-shot']['boxed_rate'][0]:.2f}"
     base_among, one_among = t["base"]["boxed_accuracy"][0], t["1-shot"]["boxed_accuracy"][0]
     among = f"accuracy among boxed answers {base_among:.2f} → {one_among:.2f}"
     parts = (
-        f"of its {one:+.1f} points of held-out pass@1, {from_format:+.1f} come from the {boxed} "
+        f"of its {_with_interval(iv['1-shot'])} of held-out pass@1, {from_format:+.1f} come from the {boxed} "
         f"and {from_skill:+.1f} from {among}"
     )
     controls = (
-        f"1-shot vs format-only reward {one - fmt:+.1f} points (± {one_s + fmt_s:.1f}); "
-        f"full-set GRPO {full:+.1f} on the same budget"
+        f"1-shot vs format-only reward {_with_interval(iv['1-shot vs format-only'])}; "
+        f"full-set GRPO {_with_interval(iv['full-set'])} on the same budget"
     )
-    if one - one_s <= 0:
-        spread = f"{one:+.1f} ± {one_s:.1f} points"
-        return f"1-shot did not raise held-out pass@1 ({spread}; {boxed}, {among}); {controls}."
+    seeds = sum(r["arm"] == "1-shot" for r in result["runs"])
+    if iv["1-shot"]["low"] <= 0:
+        return (
+            f"1-shot did not raise held-out pass@1 beyond noise ({_with_interval(iv['1-shot'])} over "
+            f"{seeds} seed(s) and the problems; {boxed}, {among}); {controls}."
+        )
     if from_skill <= max(one_s, 1.0):
         return f"The gain is format: {parts}; {controls}."
     if from_format >= from_skill:

@@ -93,3 +93,19 @@ def parse_example_ids(spec: str, dataset_size: int | None = None) -> list[Exampl
             )
         refs.append(ref)
     return refs
+
+
+#: Columns of a training row that score its selection (DSR-sub's historical-variance statistics).
+SELECTION_COLUMNS = ("hv_rank", "hv_std", "hv_mean_acc", "hv_n_epochs")
+
+
+def selection_info(ref: ExampleRef, row: dict) -> dict:
+    """How an example was chosen, and its score as far as the run can tell: a π id is the paper's ranking by
+    historical variance of training accuracy; the row's own ``hv_*`` columns, when it has them, give its rank
+    and score in that ranking."""
+    method = (
+        "historical variance of training accuracy (the paper's π ranking)"
+        if ref.label in PI_TO_INDEX
+        else "row index given with --example-id"
+    )
+    return {"method": method, **{k: row[k] for k in SELECTION_COLUMNS if row.get(k) is not None}}

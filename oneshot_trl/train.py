@@ -10,11 +10,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from .card import write_model_card
 from .config import RunConfig
 from .trainers.grpo import OneShotGRPOConfig
 from .data import build_full_set, build_training_set, load_problems
 from .errors import OneShotError
-from .examples import parse_example_ids
+from .examples import parse_example_ids, selection_info
 from .history import HISTORY_FILE
 from .modeling import load_model_and_tokenizer
 from .prompts import check_template, prompt_messages, render_prompt
@@ -89,6 +90,8 @@ def _training_set(run: RunConfig, tokenizer):
                 "index": r.index,
                 "answer": problems[r.index]["answer"],
                 "problem_sha256": text_hash(problems[r.index]["problem"]),
+                "problem": problems[r.index]["problem"],  # the model card shows it
+                "selection": selection_info(r, problems[r.index]),
             }
             for r in refs
         ]
@@ -172,9 +175,12 @@ def run_training(run: RunConfig, args, *, progress: bool = True) -> Path:
             done = int(checkpoint.rsplit("-", 1)[1]) if checkpoint else 0
             for name in (METRICS_FILE, HISTORY_FILE):
                 truncate_jsonl(out / name, done)
-        write_run_record(
-            out, run, args, examples, {"world_size": state.num_processes, "resumed_from": checkpoint}
-        )
+        extra = {
+            "world_size": state.num_processes,
+            "resumed_from": checkpoint,
+            "recipe": getattr(run, "recipe_source", None),  # set by config.resolve
+        }
+        write_run_record(out, run, args, examples, extra)
     state.wait_for_everyone()
     if run.algo == "ppo":
         trainer = _ppo_trainer(run, args, model, tokenizer, dataset, callbacks, out, checkpoint)
@@ -194,6 +200,8 @@ def run_training(run: RunConfig, args, *, progress: bool = True) -> Path:
     trainer.save_model(str(out))
     if state.is_main_process:
         tokenizer.save_pretrained(out)
+    if state.is_main_process:  # after the trainer's own card (a push wrote ours already: create_model_card)
+        write_model_card(out, steps=trainer.state.global_step)
     if run.use_peft and run.merge_lora and state.is_main_process:
         merged = trainer.model.merge_and_unload()
         merged.save_pretrained(out / "merged")

@@ -14,6 +14,7 @@ from oneshot_trl.demo import (
     after_saturation,
     conclusion,
     decompose,
+    gain_intervals,
     gains,
     mean_spread,
     run_demo,
@@ -24,6 +25,16 @@ from oneshot_trl.demo import (
 ROOT = Path(__file__).resolve().parents[1]
 
 
+PROBLEMS = 64
+
+
+def per_problem(p: float, shift: int) -> list[float]:
+    """64 per-problem pass@1 scores with mean exactly ``p``: p ± 0.1 by a pattern that ``shift`` rotates (runs
+    disagree with the base problem by problem, as real runs do)."""
+    signs = [1 if (i // 2 + shift) % 2 else -1 for i in range(PROBLEMS)]
+    return [p + 0.1 * s for s in signs]
+
+
 def fake_result(pass1: dict[str, list[float]], boxed: dict[str, list[float]] | None = None) -> dict:
     """A demo result with the given per-seed held-out pass@1 (and boxed rate) per arm; base first."""
     boxed = boxed or {}
@@ -32,11 +43,14 @@ def fake_result(pass1: dict[str, list[float]], boxed: dict[str, list[float]] | N
         return {"greedy": p, "pass@1": p, "boxed_rate": b, "boxed_accuracy": p / b, "pass@2": min(1.0, 2 * p)}
 
     result = {"base": scores(pass1["base"][0], boxed.get("base", [0.7])[0]), "runs": []}
+    result["problem_scores"] = {"base": per_problem(pass1["base"][0], 0), "runs": []}
     for arm in ARMS:
         for seed, p in enumerate(pass1[arm]):
             b = boxed.get(arm, [0.9] * len(pass1[arm]))[seed]
             result["runs"].append({"arm": arm, "seed": seed, "eval": scores(p, b), "metrics": []})
+            result["problem_scores"]["runs"].append(per_problem(p, 1 + seed))
     result["table"] = table(result)
+    result["gain_intervals"] = gain_intervals(result)
     return result
 
 
@@ -55,10 +69,17 @@ def test_conclusion_names_a_gain_beyond_format():
     from_format, from_skill = decompose(r, "1-shot")
     assert from_format + from_skill == pytest.approx(16.0) and from_skill > from_format
     line = conclusion(r)
-    assert line.startswith("1-shot helped beyond format: of its +16.0 points of held-out pass@1,")
-    assert (
-        "1-shot vs format-only reward +10.5 points (± 1.5); full-set GRPO +31.0 on the same budget." in line
+    iv = r["gain_intervals"]
+    assert iv["1-shot"]["diff"] == pytest.approx(16.0) and 0 < iv["1-shot"]["low"] < 16 < iv["1-shot"]["high"]
+    shown = f"{iv['1-shot']['low']:+.1f} to {iv['1-shot']['high']:+.1f}"
+    assert line.startswith(
+        f"1-shot helped beyond format: of its +16.0 points (95% interval {shown}) of held-out"
     )
+    versus = iv["1-shot vs format-only"]
+    assert versus["diff"] == pytest.approx(10.5)
+    shown = f"{versus['low']:+.1f} to {versus['high']:+.1f}"
+    assert f"1-shot vs format-only reward +10.5 points (95% interval {shown})" in line
+    assert "full-set GRPO +31.0 points (95% interval" in line and line.endswith("on the same budget.")
 
 
 def test_conclusion_calls_a_boxing_gain_format():
@@ -69,9 +90,10 @@ def test_conclusion_calls_a_boxing_gain_format():
     from_format, from_skill = decompose(r, "1-shot")
     assert from_format == pytest.approx(100 * (0.96 - 0.6) * 0.5) and from_format > from_skill
     line = conclusion(r)
-    assert line.startswith(
-        "The gain is format: of its +16.0 points of held-out pass@1, +18.0 come from the "
-        "boxed rate 0.60 → 0.96 and -2.0 from accuracy among boxed answers 0.50 → 0.48"
+    assert line.startswith("The gain is format: of its +16.0 points (95% interval")
+    assert (
+        "of held-out pass@1, +18.0 come from the "
+        "boxed rate 0.60 → 0.96 and -2.0 from accuracy among boxed answers 0.50 → 0.48" in line
     )
     assert "1-shot vs format-only reward +25.0 points" in line
 
@@ -90,7 +112,30 @@ def test_conclusion_says_when_1shot_did_not_help():
     r = fake_result(
         {"base": [0.30], "1-shot": [0.25, 0.37], "format-only": [0.31, 0.33], "full-set": [0.5, 0.5]}
     )
-    assert conclusion(r).startswith("1-shot did not raise held-out pass@1 (+1.0 ± 6.0 points;")
+    iv = r["gain_intervals"]["1-shot"]
+    assert iv["low"] < 0 < iv["high"]  # seeds at -5 and +7 points: the interval over seeds holds 0
+    assert conclusion(r).startswith(
+        f"1-shot did not raise held-out pass@1 beyond noise (+1.0 points (95% interval {iv['low']:+.1f} to "
+        f"{iv['high']:+.1f}) over 2 seed(s) and the problems;"
+    )
+
+
+def test_gain_intervals_widen_when_seeds_disagree_and_vanish_for_identical_runs():
+    agree = fake_result(
+        {"base": [0.3], "1-shot": [0.45, 0.45], "format-only": [0.3, 0.3], "full-set": [0.5, 0.5]}
+    )
+    apart = fake_result(
+        {"base": [0.3], "1-shot": [0.35, 0.55], "format-only": [0.3, 0.3], "full-set": [0.5, 0.5]}
+    )
+    width = {
+        name: r["gain_intervals"]["1-shot"]["high"] - r["gain_intervals"]["1-shot"]["low"]
+        for name, r in (("agree", agree), ("apart", apart))
+    }
+    assert width["apart"] > width["agree"] > 0
+    # format-only's runs equal the base problem by problem (same pattern, same mean): exactly 0, no width
+    same = fake_result({"base": [0.3], "1-shot": [0.4], "format-only": [0.3], "full-set": [0.5]})
+    same["problem_scores"]["runs"][1] = same["problem_scores"]["base"]
+    assert gain_intervals(same)["format-only"] == {"diff": 0.0, "low": 0.0, "high": 0.0}
 
 
 def test_testbed_recipe_resolves_to_the_demo_layout():
@@ -223,3 +268,24 @@ def test_reduced_demo_shows_the_effects_that_held_across_bases(tmp_path):
     assert report["saturated_at"] == (saturated[0] if saturated else None)
     if saturated:
         assert (report["heldout_at"], report["heldout_last"]) == (dict(checks)[saturated[0]], checks[-1][1])
+
+
+def test_problem_scores_are_read_from_each_evaluation_in_the_base_order(tmp_path):
+    """The per-problem pass@1 the gains' intervals resample comes from each run's sampled evaluation
+    (summary.json's per-problem counts), aligned on the base's problems whatever order a run lists them in."""
+    from oneshot_trl.demo import HELDOUT, problem_scores
+    from oneshot_trl.evaluation.metrics import summarize
+
+    def write(folder: Path, correct: dict[str, int]) -> None:
+        records = [
+            {"id": pid, "correct": j < c, "answer": "1", "tokens": 1, "completion": ""}
+            for pid, c in correct.items()
+            for j in range(4)
+        ]
+        folder.mkdir(parents=True)
+        (folder / "summary.json").write_text(json.dumps({"benchmarks": {HELDOUT: summarize(records, [1])}}))
+
+    write(tmp_path / "base-eval" / "sampled", {"0": 1, "1": 2, "2": 0})
+    write(tmp_path / "run" / "eval" / "sampled", {"2": 4, "0": 3, "1": 2})
+    result = {"runs": [{"arm": "1-shot", "run_dir": str(tmp_path / "run")}]}
+    assert problem_scores(result, tmp_path) == {"base": [0.25, 0.5, 0.0], "runs": [[0.75, 0.5, 1.0]]}

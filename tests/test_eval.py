@@ -142,6 +142,15 @@ def test_eval_cli_on_real_files_writes_samples_and_resumes(tiny_model, shared_da
         "dtype": "float16",
     }
     assert "pass@8" in summary["benchmarks"]["amc23"] and "pass@8" not in summary["benchmarks"]["math500"]
+    # each score with its 95% interval and sample sizes: Wilson for greedy, the bootstrap for avg@8
+    math, amc = summary["benchmarks"]["math500"], summary["benchmarks"]["amc23"]
+    assert (math["ci_method"], amc["ci_method"]) == ("wilson", "bootstrap")
+    assert (amc["problems"], amc["samples_per_problem"], len(amc["correct_per_problem"])) == (3, 8, 3)
+    for b in (math, amc):
+        assert b["accuracy_ci"][0] <= b["accuracy"] <= b["accuracy_ci"][1]
+    assert amc["pass@8_ci"][0] <= amc["pass@8"] <= amc["pass@8_ci"][1]
+    assert summary["average_ci"][0] <= summary["average"] <= summary["average_ci"][1]
+    assert summary["average_problems"] == 6
     assert "math500" in capsys.readouterr().out
     # resume: drop the last 5 samples (as a killed run would), rerun, get exactly them back
     lines = (out / "samples.jsonl").read_text().splitlines(keepends=True)
@@ -397,9 +406,15 @@ def test_sweep_compare_and_in_training_validation(tiny_model, shared_data, tmp_p
         "float16"
     }  # one dtype rule for every step
     assert {"average", "math500/accuracy", "aime24/accuracy"} <= set(rows[0])
+    for row in rows:  # every step's scores with their 95% interval (the band of sweep.png)
+        for name in ("average", "math500/accuracy", "aime24/accuracy"):
+            assert float(row[f"{name}_low"]) <= float(row[name]) <= float(row[f"{name}_high"])
+    assert rows[0]["aime24/problems"] == "2" and rows[0]["aime24/samples_per_problem"] == "2"
     assert (run / "eval" / "sweep.png").read_bytes()[:4] == b"\x89PNG"
     best = max(rows, key=lambda r: float(r["average"]))  # the step with the best average, first on ties
-    assert json.loads((run / "eval" / "sweep.json").read_text())["best_step"] == int(best["step"])
+    choice = json.loads((run / "eval" / "sweep.json").read_text())
+    assert choice["best_step"] == int(best["step"]) and choice["last_step"] == 4
+    assert {"gap", "gap_ci"} <= set(choice["runner_up"]) and choice["heldout_pick"]["step"] in (0, 2, 4)
 
     png = tmp_path / "passk.png"
     assert (

@@ -53,15 +53,28 @@ def small_set(tmp_path):
 def test_single_example_records_everything(tmp_path, tiny_model, dsr):
     out = train(tmp_path, tiny_model, dsr, "--example-id", "pi1", "--max-steps", "3", "--seed", "7")
     record = json.loads((out / "run.json").read_text())
-    assert record["examples"] == [
-        {
-            "id": "pi1",
-            "index": 124,
-            "answer": "12.8",
-            "problem_sha256": record["examples"][0]["problem_sha256"],
-        }
-    ]
-    assert len(record["examples"][0]["problem_sha256"]) == 16
+    [example] = record["examples"]
+    assert example == {
+        "id": "pi1",
+        "index": 124,
+        "answer": "12.8",
+        "problem_sha256": example["problem_sha256"],
+        "problem": example["problem"],
+        # how it was chosen and its score, from the paper's ranking and DSR-sub's own columns
+        "selection": {
+            "method": "historical variance of training accuracy (the paper's π ranking)",
+            "hv_rank": 1,
+            "hv_std": example["selection"]["hv_std"],
+            "hv_mean_acc": example["selection"]["hv_mean_acc"],
+            "hv_n_epochs": example["selection"]["hv_n_epochs"],
+        },
+    }
+    assert len(example["problem_sha256"]) == 16 and example["problem"].startswith("The pressure")
+    assert example["selection"]["hv_std"] > 0.4
+    # the recipe and what the command line set on top of it (the model card lists these)
+    assert record["recipe"]["recipe"] == "tiny-cpu"
+    assert {"example_id", "max_steps", "seed", "model_name_or_path"} <= set(record["recipe"]["changed"])
+    assert (out / "README.md").read_text().startswith("---\n")
     assert record["seed"] == 7 and record["trainer_config"]["seed"] == 7
     assert record["run_config"]["example_id"] == "pi1" and record["trainer_config"]["entropy_coef"] == 0.001
     assert {

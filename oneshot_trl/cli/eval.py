@@ -25,12 +25,12 @@ E = EvalConfig()  # the defaults and help texts shown are the library's
 
 
 def _table(summary: dict, title: str) -> Table:
-    table = Table(title=title)
+    table = Table(title=title, caption="acc: mean [95% interval over problems]; size: problems × samples")
     ks = sorted(
-        {k for b in summary["benchmarks"].values() for k in b if k.startswith("pass@")},
+        {k for b in summary["benchmarks"].values() for k in b if k.startswith("pass@") and "_" not in k},
         key=lambda k: int(k[5:]),
     )
-    for column in ["benchmark", "protocol", "acc", *ks, "no-ans", "tokens", "reflect"]:
+    for column in ["benchmark", "protocol", "size", "acc [95% CI]", *ks, "no-ans", "tokens", "reflect"]:
         table.add_column(
             column,
             justify="left" if column in ("benchmark", "protocol") else "right",
@@ -40,16 +40,21 @@ def _table(summary: dict, title: str) -> Table:
     for name, b in summary["benchmarks"].items():
         p = b["protocol"]
         protocol = "greedy" if p["temperature"] == 0 else f"avg@{p['n']},T{p['temperature']}"
+        low, high = b["accuracy_ci"]
         table.add_row(
             name,
             protocol,
-            f"{b['accuracy']:.3f}",
+            f"{b['problems']}×{b['samples_per_problem']}",
+            f"{b['accuracy']:.3f} [{low:.3f}, {high:.3f}]",
             *[f"{b[k]:.3f}" if k in b else "" for k in ks],
             f"{b['no_answer_rate']:.3f}",
             f"{b['mean_tokens']:.0f}",
             f"{b['reflection_rate']:.3f}",
         )
-    table.add_row("average", "", f"{summary['average']:.3f}")
+    low, high = summary["average_ci"]
+    table.add_row(
+        "average", "", str(summary["average_problems"]), f"{summary['average']:.3f} [{low:.3f}, {high:.3f}]"
+    )
     return table
 
 
@@ -186,12 +191,15 @@ def evaluate_command(
     if path.is_dir() and any(path.glob("checkpoint-*")):
         out = output_dir or path / "eval"
         result = sweep(path, specs, config, out, overwrite=overwrite, include_base=base)
+        from ..evaluation.report import pick_lines
+
         console.print(
             f"swept {len(result['rows'])} models of {path} (steps "
-            f"{', '.join(str(r['step']) for r in result['rows'])}): "
-            f"best step {result['best_step']} (average {result['best_average']:.3f}); "
-            f"wrote {out}/sweep.csv, sweep.png, sweep.json"
+            f"{', '.join(str(r['step']) for r in result['rows'])})"
         )
+        for line in pick_lines(result):
+            console.print(line, highlight=False)
+        console.print(f"wrote {out}/sweep.csv, sweep.png, sweep.json (95% intervals in each)")
         return
     out = output_dir or (path / "eval" if path.is_dir() else Path("eval") / model.replace("/", "__"))
     if backend == "vllm":
@@ -207,23 +215,81 @@ def evaluate_command(
     console.print(f"samples and summary in {out}")
 
 
+def _groups(specs: list[str], eval_dirs: list[Path]) -> dict[str, list[Path]]:
+    """Arms to compare: each positional dir is its own arm (named by its folder), each --group NAME=A,B,...
+    one arm of several runs (e.g. training seeds)."""
+    arms: dict[str, list[Path]] = {}
+    for d in eval_dirs:
+        name = d.name if d.name not in arms else str(d)
+        arms[name] = [d]
+    for spec in specs:
+        name, _, dirs = spec.partition("=")
+        paths = [Path(x.strip()) for x in dirs.split(",") if x.strip()]
+        if not name.strip() or not paths:
+            raise OneShotError(f"--group {spec!r}: write NAME=dirA,dirB,... (eval dirs of one arm's runs)")
+        if name.strip() in arms:
+            raise OneShotError(f"--group {name.strip()!r} is named twice: give each arm its own name")
+        arms[name.strip()] = paths
+    return arms
+
+
+def _compare_table(result: dict) -> Table:
+    table = Table(
+        title=f"mean over runs (± standard deviation over runs, where an arm has several); reference: "
+        f"{result['reference']}"
+    )
+    sizes = [
+        f"{b} ({result['problems'][b]}×{result['samples_per_problem'][b]})" for b in result["benchmarks"]
+    ]
+    for column in ["arm", "runs", *sizes, "average"]:
+        table.add_column(column, justify="left" if column == "arm" else "right", no_wrap=True)
+    for arm, entry in result["arms"].items():
+        cells = []
+        for b in [*result["benchmarks"], "average"]:
+            m = entry[b]
+            cells.append(f"{m['mean']:.3f}" + (f" ± {m['std']:.3f}" if m["std"] is not None else ""))
+        table.add_row(arm, str(entry["runs"]), *cells)
+    return table
+
+
 @app.command("compare")
 def compare_command(
     eval_dirs: Annotated[
-        list[Path], typer.Argument(help="Output dirs of `oneshot eval` (e.g. base and RL).")
-    ],
+        Optional[list[Path]],
+        typer.Argument(help="Output dirs of `oneshot eval` (e.g. base and RL); the first is the reference."),
+    ] = None,
+    group: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            help="An arm of several runs (e.g. seeds): NAME=dirA,dirB,... Repeat for each arm; arms after "
+            "the positional dirs."
+        ),
+    ] = None,
     k: Annotated[str, typer.Option(help="k values: 1..256 or a comma list.")] = "1..256",
-    output: Annotated[Path, typer.Option(help="PNG to write.")] = Path("pass_at_k.png"),
+    output: Annotated[Path, typer.Option(help="PNG of pass@k curves to write.")] = Path("pass_at_k.png"),
+    json_out: Annotated[
+        Optional[Path], typer.Option("--json", help="Write the comparison (means, differences) as JSON.")
+    ] = None,
 ) -> None:
-    """Plot pass@k curves of two or more evaluated models on one chart per benchmark."""
-    from ..evaluation.report import compare, parse_ks
+    """Paired differences between evaluated models (same problems), with 95% intervals, against the first;
+    and their pass@k curves on one chart per benchmark."""
+    import json
 
-    if len(eval_dirs) < 2:
-        raise OneShotError("compare needs at least two eval dirs")
-    curves = compare(eval_dirs, parse_ks(k), output)
+    from ..evaluation.report import compare, compare_arms, difference_lines, parse_ks
+
+    arms = _groups(group or [], eval_dirs or [])
+    if len(arms) < 2:
+        raise OneShotError("compare needs at least two eval dirs or groups")
+    result = compare_arms(arms)
+    console.print(_compare_table(result))
+    for line in difference_lines(result):
+        console.print(line, highlight=False)
+    curves = compare(arms, parse_ks(k), output)
     for label, per_bench in curves.items():
         for bench, points in per_bench.items():
             console.print(
                 f"{label:>24} {bench:>14}  " + "  ".join(f"@{k}:{v:.3f}" for k, v in points.items())
             )
-    console.print(f"wrote {output}")
+    if json_out:
+        json_out.write_text(json.dumps({**result, "pass_at_k": curves}, indent=2))
+    console.print(f"wrote {output}" + (f", {json_out}" if json_out else ""))

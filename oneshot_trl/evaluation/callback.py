@@ -90,7 +90,11 @@ class EvalCallback(TrainerCallback):
             from accelerate.utils import gather_object
 
             summary = merge_shards(gather_object([summary["records"]]), self.config)
-        metrics = {f"eval/{name}/accuracy": b["accuracy"] for name, b in summary["benchmarks"].items()}
+        metrics = {}
+        for name, b in summary["benchmarks"].items():
+            metrics[f"eval/{name}/accuracy"] = b["accuracy"]
+            # the 95% interval over the check's problems: two checks closer than it are not told apart
+            metrics[f"eval/{name}/accuracy_low"], metrics[f"eval/{name}/accuracy_high"] = b["accuracy_ci"]
         return {**metrics, "eval/average": summary["average"]}
 
     def on_log(self, args, state, control, logs=None, **kwargs):

@@ -13,7 +13,8 @@ from ..modeling import generation_dtype, load_model_and_tokenizer
 from ..prompts import check_template, prompt_messages, render_prompt
 from .benchmarks import MAX_TOKENS, BenchmarkSpec, load_benchmark
 from .grading import EXTRACTIONS, grade_completion
-from .metrics import summarize
+from .intervals import average_interval
+from .metrics import problem_scores, summarize
 
 SAMPLES_FILE = "samples.jsonl"
 SUMMARY_FILE = "summary.json"
@@ -215,6 +216,7 @@ def evaluate(
             record["benchmarks"] = {**stored.get("benchmarks", {}), **record["benchmarks"]}
         (out / PROTOCOL_FILE).write_text(json.dumps(record, indent=2))
     summary: dict[str, Any] = {"benchmarks": {}}
+    accuracies: dict[str, list[float]] = {}  # per benchmark, per problem: for the average's interval
     for spec in benchmarks:
         protocol = config.protocol(spec)
         problems = load_benchmark(spec, config.data_dir, config.limit)
@@ -285,10 +287,10 @@ def evaluate(
             **summarize(records, config.ks),
             "protocol": {**protocol, "dtype": dtype},
         }
+        accuracies[spec.name] = [s["accuracy"] for s in problem_scores(records, []).values()]
         if shard is not None:
             summary.setdefault("records", {})[spec.name] = records
-    accuracies = [b["accuracy"] for b in summary["benchmarks"].values()]
-    summary["average"] = sum(accuracies) / len(accuracies)
+    _add_average(summary, accuracies)
     summary["config"] = asdict(config)
     if out:
         tmp = out / (SUMMARY_FILE + ".tmp")
@@ -306,9 +308,22 @@ def merge_shards(shard_records: list[dict], config: EvalConfig) -> dict:
     summary: dict[str, Any] = {
         "benchmarks": {name: summarize(list(rows.values()), config.ks) for name, rows in merged.items()}
     }
+    accuracies = {
+        name: [s["accuracy"] for s in problem_scores(list(rows.values()), []).values()]
+        for name, rows in merged.items()
+    }
+    return _add_average(summary, accuracies)
+
+
+def _add_average(summary: dict, accuracies: dict[str, list[float]]) -> dict:
+    """The unweighted average accuracy over benchmarks, its 95% interval (each benchmark's problems
+    resampled on their own) and the problems behind it."""
     summary["average"] = sum(b["accuracy"] for b in summary["benchmarks"].values()) / len(
         summary["benchmarks"]
     )
+    found = average_interval(list(accuracies.values()))
+    summary["average_ci"] = [float(found["low"]), float(found["high"])]
+    summary["average_problems"] = sum(len(v) for v in accuracies.values())
     return summary
 
 

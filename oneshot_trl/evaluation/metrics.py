@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from . import intervals
+
 REFLECTION_WORDS = re.compile(
     r"\b(?:rethink|recheck|recalculate|re-check|re-evaluate|reconsider|double-check)\b", re.IGNORECASE
 )
@@ -28,11 +30,41 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - prob_all_wrong
 
 
-def summarize(records: list[dict], ks: list[int]) -> dict:
-    """Benchmark-level metrics from per-sample records (fields: id, correct, answer, tokens, completion)."""
+def _by_problem(records: list[dict]) -> dict[str, list[dict]]:
     by_problem: dict = {}
     for r in records:
         by_problem.setdefault(r["id"], []).append(r)
+    return by_problem
+
+
+def problem_scores(records: list[dict], ks: list[int]) -> dict[str, dict[str, float]]:
+    """Per problem id, its score under each metric: ``accuracy`` (the share of its samples right) and
+    ``pass@k`` for each k <= the samples per problem (the same k as ``summarize`` reports)."""
+    by_problem = _by_problem(records)
+    n_min = min(len(v) for v in by_problem.values())
+    scores = {}
+    for pid, samples in by_problem.items():
+        n, c = len(samples), sum(bool(s["correct"]) for s in samples)
+        scores[pid] = {"accuracy": c / n, **{f"pass@{k}": pass_at_k(n, c, k) for k in ks if k <= n_min}}
+    return scores
+
+
+def add_intervals(summary: dict, scores: dict[str, dict[str, float]]) -> dict:
+    """``<metric>_ci`` ([low, high], 95%) beside each metric of a benchmark summary, from its per-problem
+    scores, and ``ci_method`` (wilson for one 0/1 score per problem, else bootstrap over problems)."""
+    binary = summary["samples_per_problem"] == 1
+    for metric in [m for m in next(iter(scores.values())) if m in summary]:
+        found = intervals.mean_interval([s[metric] for s in scores.values()], binary=binary)
+        summary[f"{metric}_ci"] = [float(found["low"]), float(found["high"])]
+        if metric == "accuracy":
+            summary["ci_method"] = found["method"]
+    return summary
+
+
+def summarize(records: list[dict], ks: list[int]) -> dict:
+    """Benchmark-level metrics from per-sample records (fields: id, correct, answer, tokens, completion),
+    each with its 95% interval over problems (``<metric>_ci``)."""
+    by_problem = _by_problem(records)
     n_min = min(len(v) for v in by_problem.values())
     summary = {
         "problems": len(by_problem),
@@ -48,6 +80,8 @@ def summarize(records: list[dict], ks: list[int]) -> dict:
             / max(1, sum(r["answer"] is not None for r in records))
         ),
         "mean_tokens": sum(r["tokens"] for r in records) / len(records),
+        # What the intervals and paired comparisons (`oneshot eval compare`) are computed from.
+        "correct_per_problem": {pid: sum(bool(s["correct"]) for s in v) for pid, v in by_problem.items()},
         "reflection_rate": sum(bool(REFLECTION_WORDS.search(r["completion"])) for r in records)
         / len(records),
     }
@@ -56,4 +90,4 @@ def summarize(records: list[dict], ks: list[int]) -> dict:
             summary[f"pass@{k}"] = sum(
                 pass_at_k(len(v), sum(s["correct"] for s in v), k) for v in by_problem.values()
             ) / len(by_problem)
-    return summary
+    return add_intervals(summary, problem_scores(records, ks))

@@ -24,6 +24,7 @@ import torch
 from accelerate.utils import gather_object
 from trl import GRPOConfig, GRPOTrainer
 
+from ..card import ModelCardMixin
 from ..evaluation.metrics import REFLECTION_WORDS
 from ..history import HistoryWriter, accuracy_metrics, step_rows
 from ..rewards import grade_answer
@@ -136,7 +137,7 @@ class StepRecorder:
             trainer.history.append(step_rows(step, indices, ids, [r["correct"] for r in rows]))
 
 
-class OneShotGRPOTrainer(GRPOTrainer):
+class OneShotGRPOTrainer(ModelCardMixin, GRPOTrainer):
     """GRPO for 1-shot RLVR. Takes ``OneShotGRPOConfig`` and, optionally, ``history_path``. The first reward
     function (a Python function) is wrapped by ``StepRecorder`` for the per-step metrics and history."""
 

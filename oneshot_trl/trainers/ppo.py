@@ -324,9 +324,11 @@ def _clip_each(policy: list, critic: list, max_norm: float, norms: list):
 
 
 def _trainer_class():
+    from ..card import ModelCardMixin
+
     _, PPOTrainer = ppo_classes()
 
-    class OneShotPPOTrainer(PPOTrainer):
+    class OneShotPPOTrainer(ModelCardMixin, PPOTrainer):
         """TRL's PPOTrainer with verl's optimisation (module docstring) and a DeepSpeed-safe ``save_model``:
         TRL 1.12 hands transformers 5 the bare policy where it expects the DeepSpeed engine. Here every rank
         joins the gather (a collective under ZeRO-3) and the main process saves the policy's weights."""
