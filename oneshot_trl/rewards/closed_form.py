@@ -138,9 +138,63 @@ _SMALL_PRIMES = _primes(10_000)
 _MAX_TERMS = 64  # an exact radical expression with more terms becomes an enclosure
 
 
+def _is_prime(n: int) -> bool:
+    """Miller–Rabin with the first 12 primes as bases: exact for every n < 3.3·10^24."""
+    if n < 2:
+        return False
+    for p in _SMALL_PRIMES[:12]:
+        if n % p == 0:
+            return n == p
+    d, r = n - 1, 0
+    while d % 2 == 0:
+        d, r = d // 2, r + 1
+    for a in _SMALL_PRIMES[:12]:
+        x = pow(a, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(r - 1):
+            x = x * x % n
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def _factor(n: int, factors: list[int], budget: list[int]) -> None:
+    """Prime factors of n (no factor below 10^4), by Pollard's rho (Brent's cycle), within a step budget."""
+    if n == 1:
+        return
+    if _is_prime(n):
+        factors.append(n)
+        return
+    root = math.isqrt(n)
+    if root * root == n:
+        _factor(root, factors, budget)
+        _factor(root, factors, budget)
+        return
+    for c in range(1, 20):
+        x = y = 2
+        d = 1
+        while d == 1 and budget[0] > 0:
+            budget[0] -= 1
+            x = (x * x + c) % n
+            y = (y * y + c) % n
+            y = (y * y + c) % n
+            d = math.gcd(abs(x - y), n)
+        if budget[0] <= 0:
+            raise _TooLarge
+        if d != n:
+            _factor(d, factors, budget)
+            _factor(n // d, factors, budget)
+            return
+    raise _TooLarge
+
+
 @lru_cache(maxsize=4096)
 def _square_free(n: int) -> tuple[int, int] | None:
-    """(s, m) with n = s² · m and m square-free, or None when n cannot be factored cheaply."""
+    """(s, m) with n = s² · m and m square-free, or None when n cannot be factored cheaply (numbers up to
+    about 10^24 can: trial division, then Pollard's rho)."""
     square, free = 1, 1
     for p in _SMALL_PRIMES:
         if p * p > n:
@@ -153,13 +207,17 @@ def _square_free(n: int) -> tuple[int, int] | None:
             square *= p ** (count // 2)
             free *= p ** (count % 2)
     if n > 1:
-        root = math.isqrt(n)
-        if root * root == n:
-            square *= root
-        elif n < _SMALL_PRIMES[-1] ** 2:  # no factor below 10^4, so n is prime
-            free *= n
-        else:
+        if n.bit_length() > 80:
             return None
+        factors: list[int] = []
+        try:
+            _factor(n, factors, [20_000])
+        except _TooLarge:
+            return None
+        for p in set(factors):
+            count = factors.count(p)
+            square *= p ** (count // 2)
+            free *= p ** (count % 2)
     return square, free
 
 
