@@ -166,8 +166,10 @@ def _atom(p: Normalized, g: Normalized) -> bool | None:
     if _TEXT.match(p.text) and _TEXT.match(g.text):  # plain words: case and spaces do not matter
         if p.text.replace(" ", "").lower() == g.text.replace(" ", "").lower():
             return True
-        # Different words differ; but "ab" vs "ba" may be products of variables: let sympy decide those.
-        return False if max(len(p.text), len(g.text)) >= 3 or " " in p.text + g.text else None
+        # Different words differ; but "ab" vs "ba" may be products of variables: compare them as such.
+        if max(len(p.text), len(g.text)) >= 3 or " " in p.text + g.text:
+            return False
+        return closed_form.compare(p.text, g.text)
     verdict = closed_form.compare(p.text, g.text)
     if (
         verdict is not True
