@@ -203,8 +203,17 @@ def _unordered(preds: list[str], golds: list[str]) -> bool | None:
     return True
 
 
+def _unwrap(text: str) -> str:
+    """``((8,-2))`` → ``(8,-2)``: parentheses around a group that is already one change nothing."""
+    while text.startswith("((") and _closes_at_end(text) and _closes_at_end(text[1:-1]):
+        text = text[1:-1]
+    return text
+
+
 def _compare(p: Normalized, g: Normalized) -> bool | None:
     """True / False when certain without sympy, None when undecided."""
+    if p.text.startswith("((") or g.text.startswith("(("):
+        p, g = Normalized(_unwrap(p.text), p.percent, p.lhs), Normalized(_unwrap(g.text), g.percent, g.lhs)
     if p.text == g.text:
         return True
     sp, sg = _structure(p.text), _structure(g.text)
