@@ -10,9 +10,10 @@ once a radical, π, ``e`` or a function enters.
 
 ``compare`` says True only with a proof, False only with a proof, and None otherwise (the pair goes on to
 the symbolic stage):
-- no variables: exact values are equal or not; an irrational value is different from another value only
-  when their enclosures are disjoint, and is never called equal here, however close (e^{π√163} and the
-  integer next to it agree to 1e-30 relative): float agreement is not a proof.
+- no variables: exact values (rationals, and sums of c·π^k·√n, see ``Surd``) are equal or not; any other
+  value is different from another only when their enclosures are disjoint (float bounds first, then
+  256-bit intervals from mpmath when those overlap), and is never called equal here, however close
+  (e^{π√163} and the integer next to it agree to 3e-30 relative): float agreement is not a proof.
 - with variables: both sides are evaluated at points drawn per pair (seeded by a hash of the pair, so the
   same pair always gets the same verdict, but no fixed list of points exists to be fitted), each
   coordinate uniform over the integers in [-2**62, 2**62]. A disjoint pair of values at any point proves
@@ -39,6 +40,7 @@ import operator
 import random
 import re
 import sys
+import threading
 from collections.abc import Callable
 from fractions import Fraction
 from functools import lru_cache
@@ -362,6 +364,69 @@ def _widen(lo: float, hi: float) -> Interval:
     return Interval(_down(lo - abs(lo) * _LIBM - _TINY), _up(hi + abs(hi) * _LIBM + _TINY))
 
 
+# --------------------------------------------------------------------------------------- precise mode
+# When the float enclosures of two constants overlap, ``compare`` evaluates both once more with mpmath's
+# rigorous interval arithmetic at 256 bits (its own context: mpmath's global settings are untouched). The
+# result can still only prove "different": e^{π√163} is then 7.5e-13 away from its integer, provably.
+_PRECISE = threading.local()
+_PRECISE_BITS = 256
+_PRECISE_LIMIT = 10**6  # no exponent or argument beyond this is evaluated precisely (power towers stay out)
+
+
+def _precise() -> bool:
+    return getattr(_PRECISE, "on", False)
+
+
+@lru_cache(maxsize=1)
+def _iv():
+    from mpmath.ctx_iv import MPIntervalContext  # imported only when a precise evaluation is needed
+
+    context = MPIntervalContext()
+    context.prec = _PRECISE_BITS
+    return context
+
+
+def _to_iv(x):
+    iv = _iv()
+    if isinstance(x, Fraction):
+        return iv.mpf(x.numerator) / iv.mpf(x.denominator)
+    if isinstance(x, Surd):
+        total = iv.mpf(0)
+        for (k, n), c in x.terms.items():
+            total += _to_iv(c) * iv.pi**k * (iv.sqrt(n) if n > 1 else 1)
+        return total
+    if x is _E:
+        return iv.e
+    if isinstance(x, Interval):
+        raise Undecided("a float enclosure in a precise evaluation")
+    return x
+
+
+def _bounded(x) -> object:
+    """x as a precise interval, refused when it is too large to use as an exponent or argument."""
+    v = _to_iv(x)
+    if not (abs(v.a) < _PRECISE_LIMIT and abs(v.b) < _PRECISE_LIMIT):
+        raise Undecided("too large for a precise evaluation")
+    return v
+
+
+def _precise_binary(op: str, a: Value, b: Value):
+    x, y = _to_iv(a), _to_iv(b)
+    if op == "/":
+        if y.a <= 0 <= y.b:
+            raise Undecided("dividing by a value that may be zero")
+        return x / y
+    return x + y if op == "+" else x - y if op == "-" else x * y
+
+
+def _precise_function(name: str, x: Value):
+    iv = _iv()
+    v = _bounded(x)
+    if name in ("log", "root") and not v.a > 0:
+        raise Undecided("outside the function's domain")
+    return getattr(iv, name)(v)
+
+
 def same(a: Value, b: Value) -> bool | None:
     """True when two values are provably equal (both exact), False when provably different (exact, or
     disjoint enclosures), else None."""
@@ -369,6 +434,9 @@ def same(a: Value, b: Value) -> bool | None:
         return a == b
     if isinstance(a, (Fraction, Surd)) and isinstance(b, (Fraction, Surd)):
         return _terms(a) == _terms(b)  # canonical forms of a linearly independent basis
+    if _precise():
+        u, v = _to_iv(a), _to_iv(b)
+        return False if u.b < v.a or v.b < u.a else None
     x, y = enclose(a), enclose(b)
     return False if x.hi < y.lo or y.hi < x.lo else None
 
@@ -402,11 +470,13 @@ def _binary(op: str, a: Value, b: Value) -> Value:
         raise Undefined("division by zero")
     if op == "*" and ((isinstance(a, Fraction) and a == 0) or (isinstance(b, Fraction) and b == 0)):
         return Fraction(0)  # 0·e is exactly 0
-    if not isinstance(a, Interval) and not isinstance(b, Interval):
+    if isinstance(a, (Fraction, Surd)) and isinstance(b, (Fraction, Surd)):
         try:
             return _surd_binary(op, a, b)
         except _TooLarge:
             pass
+    if _precise():
+        return _precise_binary(op, a, b)
     return _interval_binary(op, enclose(a), enclose(b))
 
 
@@ -452,6 +522,13 @@ def _root(x: Value, n: Value) -> Value:
             exact = _surd_sqrt(x)
             if exact is not None:
                 return exact
+    if _precise():
+        v = _to_iv(x)
+        if v.a >= 0:
+            return _iv().root(v, k)
+        if k % 2 == 0 or v.b > 0:
+            raise Undecided("root of a value that may be negative")
+        return -_iv().root(-v, k)
     iv = enclose(x)
     if iv.lo >= 0:
         return _positive_root(iv.lo, iv.hi, k)
@@ -505,15 +582,24 @@ def _power(a: Value, b: Value) -> Value:
                 return a**n
             if abs(n) > 10**12:
                 raise Undecided("power too large")
-        if isinstance(a, Surd) and abs(n) <= 64:
+        if isinstance(a, Surd) and abs(n) <= 64:  # (a Fraction was handled above)
             result: Value = Fraction(1)
             for _ in range(abs(n)):  # exact while the terms stay few (_MAX_TERMS)
                 result = _binary("*", result, a)
+        elif _precise():
+            if abs(n) > _PRECISE_LIMIT:
+                raise Undecided("too large for a precise evaluation")
+            result = _to_iv(a) ** abs(n)
         else:
             result = _integer_power(enclose(a), abs(n))
         return result if n > 0 else _binary("/", Fraction(1), result)
     if isinstance(b, Fraction) and b.denominator <= 64:  # x^{p/q} = (q-th root of x)^p
         return _power(_root(a, Fraction(b.denominator)), Fraction(b.numerator))
+    if _precise():
+        base = _to_iv(a)
+        if not base.a > 0:
+            raise Undecided("irrational power of a value that may not be positive")
+        return _precise_function("exp", _precise_function("log", base) * _bounded(b))
     x, y = enclose(a), enclose(b)
     if x.lo <= 0:
         raise Undecided("irrational power of a value that may not be positive")
@@ -544,6 +630,8 @@ def _monotone(function: Callable[[float], float], lo: float, hi: float) -> Inter
 def _exp(x: Value) -> Value:
     if isinstance(x, Fraction) and x == 0:
         return Fraction(1)
+    if _precise():
+        return _precise_function("exp", x)
     iv = enclose(x)
     if iv.hi > 709:
         hi = math.inf
@@ -555,6 +643,8 @@ def _exp(x: Value) -> Value:
 def _ln(x: Value) -> Value:
     if isinstance(x, Fraction) and x == 1:
         return Fraction(0)
+    if _precise():
+        return _precise_function("log", x)
     iv = enclose(x)
     if iv.lo <= 0:
         raise Undecided("logarithm of a value that may not be positive")
@@ -565,6 +655,8 @@ def _periodic(function: Callable[[float], float]) -> Callable[[Value], Value]:
     def apply(x: Value) -> Value:
         if isinstance(x, Fraction) and x == 0:
             return Fraction(1) if function is math.cos else Fraction(0)
+        if _precise():
+            return _precise_function(function.__name__, x)
         iv = enclose(x)
         if not (math.isfinite(iv.lo) and math.isfinite(iv.hi)) or iv.hi - iv.lo > 1e-3:
             raise Undecided("argument too wide")
@@ -590,6 +682,8 @@ _FUNCTIONS = {"\\ln": _ln, "\\sin": _sin, "\\cos": _cos, "\\tan": _tan, "\\exp":
 def _integer_part(rounding: Callable, x: Value) -> Value:
     if isinstance(x, Fraction):
         return Fraction(rounding(x))
+    if not isinstance(x, Interval):
+        raise Undecided("rounding a value whose integer part is not certain")
     if not (math.isfinite(x.lo) and math.isfinite(x.hi)) or rounding(x.lo) != rounding(x.hi):
         raise Undecided("rounding a value whose integer part is not certain")
     return Fraction(rounding(x.lo))
@@ -912,13 +1006,24 @@ def _at(expressions: tuple, env: dict) -> tuple | None:
         return None
 
 
+def _precisely_different(f: Expression, g: Expression) -> bool | None:
+    """False when the precise evaluation (256-bit intervals) separates two constants, else None."""
+    _PRECISE.on = True
+    try:
+        return False if same(f({}), g({})) is False else None
+    except (Undecided, RecursionError, ArithmeticError, ValueError, TypeError, NotImplementedError):
+        return None  # whatever mpmath refuses stays undecided
+    finally:
+        _PRECISE.on = False
+
+
 def compare(pred: str, gold: str) -> bool | None:
     r"""Are two normalised answers equal by value? True / False when proved, None otherwise.
 
     >>> compare(r"\sqrt{8}", r"2\sqrt{2}"), compare(r"\frac{\pi}{3}", "60"), compare("x(x+1)", "x^2+x")
     (True, False, True)
-    >>> compare(r"e^{\pi\sqrt{163}}", "262537412640768744") is None  # 1e-30 apart: not proved either way
-    True
+    >>> compare(r"e^{\pi\sqrt{163}}", "262537412640768744")  # 3e-30 apart: 256-bit intervals separate them
+    False
     >>> compare("5n+10", "5n+20"), compare(r"\sin x", "1"), compare(r"\sin^2x+\cos^2x", "1") is None
     (False, False, True)
     """
@@ -934,7 +1039,8 @@ def compare(pred: str, gold: str) -> bool | None:
             return None
         if a is None or b is None:  # \frac{1}{0} is no number: it equals no number
             return None if a is None and b is None else False
-        return same(a, b)
+        verdict = same(a, b)
+        return verdict if verdict is not None else _precisely_different(f, g)
     difference = _degree_sum(degree_f, degree_g)
     provable = difference is not None and difference[0] <= _MAX_DEGREE
     rng, agreements = _pair_rng(pred, gold), 0
