@@ -1011,7 +1011,15 @@ def _precisely_different(f: Expression, g: Expression) -> bool | None:
     _PRECISE.on = True
     try:
         return False if same(f({}), g({})) is False else None
-    except (Undecided, RecursionError, ArithmeticError, ValueError, TypeError, NotImplementedError):
+    except (
+        Undecided,
+        RecursionError,
+        ArithmeticError,
+        ValueError,
+        TypeError,
+        NotImplementedError,
+        ImportError,
+    ):
         return None  # whatever mpmath refuses stays undecided
     finally:
         _PRECISE.on = False
