@@ -350,7 +350,7 @@ def test_soundness_suite_judges_no_generated_wrong_pair_equal():
     assert len({(p, g) for _, p, g in pairs}) >= MIN_PAIRS * 0.95  # distinct pairs, not one pair repeated
     result = run_suite(pairs)
     assert result["judged_equal"] == []
-    assert result["symbolic"] < len(pairs) // 50  # the cheap stages decide almost all of them
+    assert result["symbolic"] < 50  # the cheap stages decide almost all of them (0 when this was written)
 
 
 @pytest.mark.parametrize(
@@ -410,6 +410,29 @@ def test_issue_27_wrong_answers_are_not_rewarded(pred, gold):
 def test_issue_27_families_that_were_missed(pred, gold):
     assert is_equivalent(pred, gold) is True
     assert math_reward([f"\\boxed{{{pred}}}"], answer=[gold]) == [1.0]
+
+
+@pytest.mark.parametrize(
+    "pred, gold",
+    [
+        ("1" * 1_000_000, "5"),
+        ("x" * 1_000_000, "12.8"),
+        (r"10^{10^{10^{10^{10}}}}", "5"),
+        (r"\frac{\pi^4+\pi^5}{1}", "e^6"),
+        (r"e^{\pi\sqrt{163}}", "262537412640768744"),
+    ],
+    ids=["1 MB of digits", "1 MB of letters", "power tower", "pi^4+pi^5 vs e^6", "e^(pi sqrt 163)"],
+)
+def test_slow_answers_are_decided_without_sympy_within_a_second(pred, gold):
+    """Issue 27 measured these at 1.5-3.0 s (they reached the symbolic stage and its timeout)."""
+    from oneshot_trl.rewards.grade import clear_cache
+
+    assert check_equivalence(pred, gold, symbolic=False) is False  # decided by the cheap stages
+    clear_cache()  # timed from scratch, as the benchmark's (f)
+    start = time.perf_counter()
+    assert math_reward([f"The answer is \\boxed{{{pred}}}."], answer=[gold]) == [0.0]
+    assert is_equivalent(pred, gold) is False
+    assert time.perf_counter() - start < 1.0
 
 
 def test_several_boxed_answers_in_a_completion_are_one_list():
