@@ -10,7 +10,7 @@ once a radical, π, ``e`` or a function enters.
 
 ``compare`` says True only with a proof, False only with a proof, and None otherwise (the pair goes on to
 the symbolic stage):
-- no variables: exact values (rationals, and sums of c·π^k·√n, see ``Surd``) are equal or not; any other
+- no variables: exact values (rationals, and sums of c·π^k·Π p^r, see ``Surd``) are equal or not; any other
   value is different from another only when their enclosures are disjoint (float bounds first, then
   256-bit intervals from mpmath when those overlap), and is never called equal here, however close
   (e^{π√163} and the integer next to it agree to 3e-30 relative): float agreement is not a proof.
@@ -194,20 +194,16 @@ def _factor(n: int, factors: list[int], budget: list[int]) -> None:
 
 
 @lru_cache(maxsize=4096)
-def _square_free(n: int) -> tuple[int, int] | None:
-    """(s, m) with n = s² · m and m square-free, or None when n cannot be factored cheaply (numbers up to
-    about 10^24 can: trial division, then Pollard's rho)."""
-    square, free = 1, 1
+def _prime_factors(n: int) -> tuple[tuple[int, int], ...] | None:
+    """((p, e), ...) with n = Π p^e, or None when n cannot be factored cheaply (numbers up to about 10^24
+    can: trial division, then Pollard's rho)."""
+    found: dict[int, int] = {}
     for p in _SMALL_PRIMES:
         if p * p > n:
             break
-        if n % p == 0:
-            count = 0
-            while n % p == 0:
-                n //= p
-                count += 1
-            square *= p ** (count // 2)
-            free *= p ** (count % 2)
+        while n % p == 0:
+            n //= p
+            found[p] = found.get(p, 0) + 1
     if n > 1:
         if n.bit_length() > 80:
             return None
@@ -216,26 +212,25 @@ def _square_free(n: int) -> tuple[int, int] | None:
             _factor(n, factors, [20_000])
         except _TooLarge:
             return None
-        for p in set(factors):
-            count = factors.count(p)
-            square *= p ** (count // 2)
-            free *= p ** (count % 2)
-    return square, free
+        for p in factors:
+            found[p] = found.get(p, 0) + 1
+    return tuple(sorted(found.items()))
 
 
 class Surd:
-    """An exact real number Σ c · π^k · √n (c rational, k an integer, n a square-free integer ≥ 1).
+    """An exact real number Σ c · π^k · Π p^r (c rational, k an integer, p primes, r rationals in (0, 1)):
+    sums of rational multiples of π-powers times radicals of rationals, such as 2√2, ∛16/3 or π√3/2.
 
-    The numbers π^k·√n are linearly independent over the rationals (the square roots of distinct
-    square-free integers are, and π is transcendental), so two of these are equal exactly when their terms
-    are: equality and difference are both proved. Held in canonical form; a Surd with only the rational term
-    is returned as a Fraction instead.
+    Products of radicals Π p^r with distinct exponent vectors are linearly independent over the rationals
+    (Besicovitch 1940, for real positive radicals), and π is transcendental, so two of these are equal
+    exactly when their canonical terms are: equality and difference are both proved. A Surd with only the
+    rational term is returned as a Fraction instead.
     """
 
     __slots__ = ("terms",)
 
     def __init__(self, terms: dict) -> None:
-        self.terms = terms  # {(k, n): Fraction}, no zero coefficients, never only {(0, 1): c}
+        self.terms = terms  # {(k, ((p, r), ...)): Fraction}, no zero coefficient, never only {(0, ()): c}
 
     def __float__(self) -> float:
         return float(enclose(self))
@@ -253,10 +248,28 @@ Node = tuple[Expression, Degree]
 CONSTANT: Degree = (0, 0)
 
 
+_ONE = (0, ())  # the key of the rational term
+
+
+def _merge(r1: tuple, r2: tuple) -> tuple[int, tuple]:
+    """Π p^r1 · Π p^r2 = factor · Π p^r with every r in (0, 1)."""
+    exponents, factor = dict(r1), 1
+    for p, r in r2:
+        total = exponents.get(p, 0) + r
+        if total >= 1:
+            factor *= p
+            total -= 1
+        if total:
+            exponents[p] = total
+        else:
+            exponents.pop(p, None)
+    return factor, tuple(sorted(exponents.items()))
+
+
 def _terms(x: Fraction | Surd) -> dict:
     if isinstance(x, Surd):
         return x.terms
-    return {(0, 1): x} if x else {}
+    return {_ONE: x} if x else {}
 
 
 def _from_terms(terms: dict) -> Fraction | Surd:
@@ -265,8 +278,8 @@ def _from_terms(terms: dict) -> Fraction | Surd:
         raise _TooLarge
     if not terms:
         return Fraction(0)
-    if list(terms) == [(0, 1)]:
-        return terms[(0, 1)]
+    if list(terms) == [_ONE]:
+        return terms[_ONE]
     return Surd(terms)
 
 
@@ -283,35 +296,36 @@ def _surd_add(a: dict, b: dict, sign: int = 1) -> Fraction | Surd:
 
 def _surd_multiply(a: dict, b: dict) -> Fraction | Surd:
     terms: dict = {}
-    for (k1, n1), c1 in a.items():
-        for (k2, n2), c2 in b.items():
-            g = math.gcd(n1, n2)  # √n1·√n2 = g·√(n1·n2/g²), and n1·n2/g² is square-free
-            key = (k1 + k2, (n1 // g) * (n2 // g))
-            terms[key] = terms.get(key, 0) + c1 * c2 * g
+    for (k1, r1), c1 in a.items():
+        for (k2, r2), c2 in b.items():
+            factor, radical = _merge(r1, r2)
+            key = (k1 + k2, radical)
+            terms[key] = terms.get(key, 0) + c1 * c2 * factor
     return _from_terms(terms)
 
 
 def _surd_inverse(a: dict) -> Fraction | Surd:
-    """1/a: a single term directly; a sum of radicals (no π) by multiplying with conjugates, one prime at a
-    time (A + B√p)(A - B√p) = A² - p·B², until the denominator is rational."""
+    """1/a: a single term directly; a sum of square roots (no π) by multiplying with conjugates, one prime at
+    a time (A + B√p)(A - B√p) = A² - p·B², until the denominator is rational."""
     if len(a) == 1:
-        ((k, n), c) = next(iter(a.items()))
-        return _from_terms({(-k, n): 1 / (c * n)})
-    if any(k for k, _ in a):
-        raise _TooLarge  # 1/(1 + π) is no Surd
-    numerator: dict = {(0, 1): Fraction(1)}
+        ((k, radical), c) = next(iter(a.items()))
+        product = math.prod(p for p, _ in radical)  # 1/Π p^r = Π p^(1-r) / Π p
+        return _from_terms({(-k, tuple((p, 1 - r) for p, r in radical)): 1 / (c * product)})
+    if any(k for k, _ in a) or any(r != Fraction(1, 2) for _, radical in a for _, r in radical):
+        raise _TooLarge  # 1/(1 + π), 1/(1 + ∛2): no short exact form here
+    numerator: dict = {_ONE: Fraction(1)}
     denominator = a
     for _ in range(8):
-        radicands = [n for _, n in denominator if n > 1]
-        if not radicands:
+        primes = [p for _, radical in denominator for p, _ in radical]
+        if not primes:
             break
-        p = next(q for q in _SMALL_PRIMES + [radicands[0]] if radicands[0] % q == 0)
-        conjugate = {(k, n): (-c if n % p == 0 else c) for (k, n), c in denominator.items()}
+        p = primes[0]
+        conjugate = {(k, r): (-c if any(q == p for q, _ in r) else c) for (k, r), c in denominator.items()}
         numerator = _terms(_surd_multiply(numerator, conjugate))
         denominator = _terms(_surd_multiply(denominator, conjugate))
-    if list(denominator) != [(0, 1)]:
+    if list(denominator) != [_ONE]:
         raise _TooLarge
-    return _from_terms({key: c / denominator[(0, 1)] for key, c in numerator.items()})
+    return _from_terms({key: c / denominator[_ONE] for key, c in numerator.items()})
 
 
 def _surd_binary(op: str, a: Fraction | Surd, b: Fraction | Surd) -> Fraction | Surd:
@@ -326,13 +340,21 @@ def _surd_binary(op: str, a: Fraction | Surd, b: Fraction | Surd) -> Fraction | 
     return _surd_multiply(_terms(a), _terms(_surd_inverse(_terms(b))))
 
 
-def _surd_sqrt(x: Fraction) -> Fraction | Surd | None:
-    """√x for a positive rational: (s/d)·√m exactly, or None when x cannot be factored cheaply."""
-    split = _square_free(x.numerator * x.denominator)  # √(p/q) = √(pq)/q
-    if split is None:
-        return None
-    square, free = split
-    return _from_terms({(0, free): Fraction(square, x.denominator)})
+def _surd_root(x: Fraction, k: int) -> Fraction | Surd | None:
+    """The k-th root of a positive rational, exactly: (a/b)^(1/k) = a^(1/k)·b^((k-1)/k)/b, each prime's
+    exponent split into an integer part (into the coefficient) and a fraction; None when a or b cannot be
+    factored cheaply."""
+    coefficient, exponents = Fraction(1, x.denominator), {}
+    for n, scale in ((x.numerator, 1), (x.denominator, k - 1)):
+        factors = _prime_factors(n)
+        if factors is None:
+            return None
+        for p, e in factors:
+            whole, part = divmod(Fraction(e * scale, k), 1)
+            coefficient *= p ** int(whole)
+            if part:
+                exponents[p] = part
+    return _from_terms({(0, tuple(sorted(exponents.items()))): coefficient})
 
 
 def enclose(x: Value) -> Interval:
@@ -346,8 +368,9 @@ def enclose(x: Value) -> Interval:
             if k:
                 op = "*" if k > 0 else "/"
                 term = _interval_binary(op, term, _integer_power(_PI_ENCLOSURE, abs(k)))
-            if n > 1:
-                term = _interval_binary("*", term, _positive_root(*(2 * [float(n)]), 2))
+            for p, r in n:
+                root = _positive_root(float(p), float(p), 2) if r == Fraction(1, 2) else _radical(p, r)
+                term = _interval_binary("*", term, root)
             total = _interval_binary("+", total, term)
         return total
     try:
@@ -357,6 +380,12 @@ def enclose(x: Value) -> Interval:
     if Fraction(f) == x:
         return Interval(f, f)
     return Interval(_down(f), _up(f))
+
+
+def _radical(p: int, r: Fraction) -> Interval:
+    """An enclosure of p^r (libm's pow, widened; float(r) is off by < 2^-53 relative, a tiny part of it)."""
+    v = float(p) ** float(r)
+    return _widen(v, v)
 
 
 def _widen(lo: float, hi: float) -> Interval:
@@ -393,7 +422,10 @@ def _to_iv(x):
     if isinstance(x, Surd):
         total = iv.mpf(0)
         for (k, n), c in x.terms.items():
-            total += _to_iv(c) * iv.pi**k * (iv.sqrt(n) if n > 1 else 1)
+            term = _to_iv(c) * iv.pi**k
+            for p, r in n:
+                term *= iv.exp(iv.log(iv.mpf(p)) * r.numerator / r.denominator)
+            total += term
         return total
     if x is _E:
         return iv.e
@@ -422,7 +454,7 @@ def _precise_binary(op: str, a: Value, b: Value):
 def _precise_function(name: str, x: Value):
     iv = _iv()
     v = _bounded(x)
-    if name in ("log", "root") and not v.a > 0:
+    if name == "log" and not v.a > 0:
         raise Undecided("outside the function's domain")
     return getattr(iv, name)(v)
 
@@ -518,17 +550,16 @@ def _root(x: Value, n: Value) -> Value:
             raise Undecided("even root of a negative number")
         if r is not None:
             return -r if x < 0 else r
-        if k == 2:
-            exact = _surd_sqrt(x)
-            if exact is not None:
-                return exact
+        exact = _surd_root(abs(x), k)
+        if exact is not None:
+            return _binary("-", Fraction(0), exact) if x < 0 else exact
     if _precise():
         v = _to_iv(x)
-        if v.a >= 0:
-            return _iv().root(v, k)
-        if k % 2 == 0 or v.b > 0:
-            raise Undecided("root of a value that may be negative")
-        return -_iv().root(-v, k)
+        if v.a > 0:
+            return _iv().exp(_iv().log(v) / k)
+        if k % 2 == 0 or v.b >= 0:
+            raise Undecided("root of a value that may not be positive")
+        return -_iv().exp(_iv().log(-v) / k)
     iv = enclose(x)
     if iv.lo >= 0:
         return _positive_root(iv.lo, iv.hi, k)
@@ -905,7 +936,7 @@ class _Parser:
             degree = CONSTANT if dr == CONSTANT and di == CONSTANT else None
             return (lambda env: _root(radicand(env), idx(env))), degree
         if token == "\\pi":
-            return _constant(Surd({(1, 1): Fraction(1)}))
+            return _constant(Surd({(1, ()): Fraction(1)}))
         if token == "e":
             return _constant(_E)
         if token in _FUNCTIONS:
@@ -977,7 +1008,7 @@ def value(text: str) -> Value | None:
     """The value of a normalised answer without variables (exact, or an enclosure), or None.
 
     >>> value(r"\\frac{\\sqrt{12}}{2}"), value("2^{10}"), value("x+1") is None
-    (Surd({(0, 3): Fraction(1, 1)}), Fraction(1024, 1), True)
+    (Surd({(0, ((3, Fraction(1, 2)),)): Fraction(1, 1)}), Fraction(1024, 1), True)
     >>> value(r"e^{\\pi}")  # no exact form here: an enclosure
     Interval(23.140692632692062, 23.140692632866486)
     """
