@@ -47,9 +47,9 @@ def main() -> None:
         return bool(ratio.free_symbols == set() and ratio.is_number and ratio != 0)
 
     def proved(gold_parsed: list, pred_parsed: list) -> bool:
-        """Math-Verify calls two expressions equal when their difference evaluates to 0 at 15 digits (chopped),
-        so e^{π√163} - 262537412640768744 or √(m²+1) - m - 1/(2m) pass. For two scalar expressions that is
-        float agreement, not a proof: require sympy to simplify the difference to exactly 0."""
+        """Math-Verify calls two expressions equal when their difference evaluates to 0 at 15 digits
+        (chopped), so e^{π√163} - 262537412640768744 or √(m²+1) - m - 1/(2m) pass. For two scalar expressions
+        that is float agreement, not a proof: require sympy to simplify the difference to exactly 0."""
         a, b = gold_parsed[0], pred_parsed[0]
         if not (isinstance(a, sympy.Expr) and isinstance(b, sympy.Expr)):
             return True  # sets, intervals, relations, matrices: Math-Verify's own comparison
