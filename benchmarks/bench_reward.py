@@ -15,7 +15,11 @@
     are already running (ours sends a step's few sympy checks to its 2 workers at once, as in training);
     duplicates within a step are graded once, and Math-Verify gets the same;
 (e) MATH500 golds vs rewritten predictions (same meaning, other spelling), nothing cached, symbolic workers
-    already running, plus the slowest single answer.
+    already running, plus the slowest single answer;
+(f) the slowest answers we know of, each timed alone in a fresh process (workers running, nothing cached),
+    reward and check together: ``math_reward`` on the boxed answer plus ``is_equivalent`` on the answer;
+(g) the soundness suite of ``tests/test_rewards_soundness.py``: generated wrong-but-close pairs, how many
+    were judged equal (must be 0).
 
 Each of (b), (d) and (e) runs in its own fresh Python process, after imports. Both graders run on one core
 of the calling process; ours may also use its symbolic workers (2 processes), which is reported.
@@ -246,6 +250,44 @@ def part_math500(data_dir: Path) -> dict:
     }
 
 
+SLOW_ANSWERS = [  # (label, answer, gold): answers that once took over a second
+    ("1 MB answer", "1" * 1_000_000, "5"),
+    ("1 MB of letters", "x" * 1_000_000, "12.8"),
+    ("power tower", "10^{10^{10^{10^{10}}}}", "5"),
+    ("near-equal constants", "\\frac{\\pi^4+\\pi^5}{1}", "e^6"),
+    ("near-identity e^{pi sqrt 163}", "e^{\\pi\\sqrt{163}}", "262537412640768744"),
+    (
+        "polynomial vanishing at the old fixed points",
+        "x+(x-\\frac{7}{3})(x+\\frac{11}{5})(x-\\frac{17}{13})",
+        "x",
+    ),
+]
+
+
+def part_slow_answers() -> dict:
+    from oneshot_trl.rewards import is_equivalent, math_reward
+    from oneshot_trl.rewards.symbolic import get_pool
+
+    get_pool().equivalent("1", "1", 120)  # start the workers (not timed), as in a running evaluation
+    times, verdicts = {}, {}
+    for label, answer, gold in SLOW_ANSWERS:
+        start = time.perf_counter()
+        reward = math_reward([f"The answer is \\boxed{{{answer}}}."], answer=[gold])[0]
+        check = is_equivalent(answer, gold)
+        times[label] = time.perf_counter() - start
+        verdicts[label] = (reward, check)
+    return {"times": times, "verdicts": verdicts}
+
+
+def part_soundness() -> dict:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_rewards_soundness import run_suite, soundness_pairs
+
+    result = run_suite(soundness_pairs())
+    result["judged_equal"] = len(result["judged_equal"])
+    return result
+
+
 def fresh(part: str, args: argparse.Namespace) -> dict:
     """Run one part in a new Python process and return what it measured."""
     cmd = [
@@ -266,13 +308,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--steps", type=int, default=5)
-    parser.add_argument("--part", choices=["one-shot", "full-set", "math500"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--part", choices=["one-shot", "full-set", "math500", "slow", "soundness"], help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.part:
         result = {
             "one-shot": lambda: part_one_shot(args.steps),
             "full-set": lambda: part_full_set(args.data_dir, args.steps),
             "math500": lambda: part_math500(args.data_dir),
+            "slow": part_slow_answers,
+            "soundness": part_soundness,
         }[args.part]()
         print(json.dumps(result))
         return
@@ -323,6 +369,18 @@ def main() -> None:
     )
     print(f"    math-verify {r['mv']:,.0f} answers/s, judged equivalent {r['mv_correct']}/{r['n']}")
     print(f"    speed-up ours/math-verify: {r['ours'] / r['mv']:.1f}x")
+    r = fresh("slow", args)
+    print(
+        "(f) slowest answers known, each alone, reward and check together (fresh process, workers running):"
+    )
+    for label, seconds in r["times"].items():
+        reward, check = r["verdicts"][label]
+        print(f"    {label}: {seconds:.3f}s  (reward {reward}, equivalent {check})")
+    r = fresh("soundness", args)
+    print(
+        f"(g) soundness suite (tests/test_rewards_soundness.py): {r['pairs']:,} wrong-but-close pairs, "
+        f"{r['judged_equal']} judged equal, {r['symbolic']} sent to sympy, {r['seconds']:.1f}s"
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ MODULES = [
     "oneshot_trl.rewards.extract",
     "oneshot_trl.rewards.normalize",
     "oneshot_trl.rewards.numeric",
+    "oneshot_trl.rewards.closed_form",
     "oneshot_trl.rewards.grade",
     "oneshot_trl.rewards.reward",
     "oneshot_trl.evaluation.metrics",

@@ -46,13 +46,26 @@ def main() -> None:
         ratio = sympy.simplify(sides[0] / sides[1])
         return bool(ratio.free_symbols == set() and ratio.is_number and ratio != 0)
 
+    def proved(gold_parsed: list, pred_parsed: list) -> bool:
+        """Math-Verify calls two expressions equal when their difference evaluates to 0 at 15 digits
+        (chopped), so e^{π√163} - 262537412640768744 or √(m²+1) - m - 1/(2m) pass. For two scalar expressions
+        that is float agreement, not a proof: require sympy to simplify the difference to exactly 0."""
+        a, b = gold_parsed[0], pred_parsed[0]
+        if not (isinstance(a, sympy.Expr) and isinstance(b, sympy.Expr)):
+            return True  # sets, intervals, relations, matrices: Math-Verify's own comparison
+        if a == b:
+            return True
+        return sympy.simplify(a - b).is_zero is True
+
     def judge(pred: str, gold: str) -> bool:
         if pred.count("=") == 1 and gold.count("=") == 1:
             return same_line(pred, gold)
         gold_parsed, pred_parsed = parsed(gold), parsed(pred)
         if not gold_parsed or not pred_parsed:
             return False
-        return bool(verify(gold_parsed, pred_parsed, timeout_seconds=None))
+        return bool(verify(gold_parsed, pred_parsed, timeout_seconds=None)) and proved(
+            gold_parsed, pred_parsed
+        )
 
     out = sys.stdout
     out.write("ready\n")

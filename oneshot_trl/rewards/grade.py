@@ -19,13 +19,13 @@ terminates must be written exactly, and shorter decimals (``0.333`` for 1/3) are
 
 from __future__ import annotations
 
+import math
 import re
 import threading
-
 from fractions import Fraction
 
 from . import closed_form
-from .normalize import Normalized, normalize
+from .normalize import MAX_NORMALIZE_LEN, Normalized, normalize
 from .numeric import to_rational
 from .symbolic import get_pool
 
@@ -122,10 +122,10 @@ def _assignments(items: list[str]) -> str | None:
     return f"({values})" if len(set(names)) == len(names) else None
 
 
-def _terminates(x: Fraction | float) -> bool:
+def _terminates(x: closed_form.Value) -> bool:
     """Whether a value has a finite decimal expansion (its denominator has no prime but 2 and 5)."""
     if not isinstance(x, Fraction):
-        return False  # a float here came from a radical or π
+        return False  # an irrational value (a radical, π) or an enclosure of one
     d = x.denominator
     for prime in (2, 5):
         while d % prime == 0:
@@ -133,16 +133,23 @@ def _terminates(x: Fraction | float) -> bool:
     return d == 1
 
 
-def _long_decimal_match(decimal_text: str, other: Fraction | float | None) -> bool:
-    """The long-decimal rule (module docstring): ``decimal_text`` rounds or truncates ``other``."""
+def _long_decimal_match(decimal_text: str, other: closed_form.Value | None) -> bool:
+    """The long-decimal rule (module docstring): ``decimal_text`` rounds or truncates ``other``, i.e. the
+    whole of ``other`` (exact, or its enclosure) lies less than one unit of the last digit away."""
     m = _DECIMAL.match(decimal_text)
     if m is None or other is None or _terminates(other):
         return False
     digits = (m.group(1) + m.group(2)).lstrip("0")
     if len(digits) < _MIN_SIGNIFICANT:
         return False
-    places = len(m.group(2))
-    return abs(float(Fraction(decimal_text)) - float(other)) < 10.0**-places
+    unit = Fraction(1, 10 ** len(m.group(2)))
+    decimal = Fraction(decimal_text)
+    if isinstance(other, Fraction):
+        return abs(decimal - other) < unit
+    other = closed_form.enclose(other)
+    if not (math.isfinite(other.lo) and math.isfinite(other.hi)):
+        return False
+    return decimal - unit < Fraction(other.lo) and Fraction(other.hi) < decimal + unit
 
 
 def _atom(p: Normalized, g: Normalized) -> bool | None:
@@ -159,14 +166,20 @@ def _atom(p: Normalized, g: Normalized) -> bool | None:
     if _TEXT.match(p.text) and _TEXT.match(g.text):  # plain words: case and spaces do not matter
         if p.text.replace(" ", "").lower() == g.text.replace(" ", "").lower():
             return True
-        # Different words differ; but "ab" vs "ba" may be products of variables: let sympy decide those.
-        return False if max(len(p.text), len(g.text)) >= 3 or " " in p.text + g.text else None
+        # Different words differ; but "ab" vs "ba" may be products of variables: compare them as such.
+        if max(len(p.text), len(g.text)) >= 3 or " " in p.text + g.text:
+            return False
+        return closed_form.compare(p.text, g.text)
     verdict = closed_form.compare(p.text, g.text)
-    if verdict is not True and (_DECIMAL.match(p.text) or _DECIMAL.match(g.text)):
-        if _long_decimal_match(p.text, closed_form.value(g.text)) or _long_decimal_match(
-            g.text, closed_form.value(p.text)
-        ):
-            return True
+    if (
+        verdict is not True
+        and (_DECIMAL.match(p.text) or _DECIMAL.match(g.text))
+        and (
+            _long_decimal_match(p.text, closed_form.value(g.text))
+            or _long_decimal_match(g.text, closed_form.value(p.text))
+        )
+    ):
+        return True
     return verdict
 
 
@@ -190,8 +203,17 @@ def _unordered(preds: list[str], golds: list[str]) -> bool | None:
     return True
 
 
+def _unwrap(text: str) -> str:
+    """``((8,-2))`` → ``(8,-2)``: parentheses around a group that is already one change nothing."""
+    while text.startswith("((") and _closes_at_end(text) and _closes_at_end(text[1:-1]):
+        text = text[1:-1]
+    return text
+
+
 def _compare(p: Normalized, g: Normalized) -> bool | None:
     """True / False when certain without sympy, None when undecided."""
+    if p.text.startswith("((") or g.text.startswith("(("):
+        p, g = Normalized(_unwrap(p.text), p.percent, p.lhs), Normalized(_unwrap(g.text), g.percent, g.lhs)
     if p.text == g.text:
         return True
     sp, sg = _structure(p.text), _structure(g.text)
@@ -217,49 +239,135 @@ def _compare(p: Normalized, g: Normalized) -> bool | None:
 
 
 _RELATION = re.compile(r"<|>|\\le|\\ge|\\ne|\\lt|\\gt|\\in\b|\\subset|\\notin")
+# Order relations in one spelling each, and their mirror images: "2<x" is "x>2".
+_OPERATOR = re.compile(r"(<|>|\\(?:leqslant|geqslant|leq|geq|neq|le|ge|ne|lt|gt)(?![a-zA-Z]))")
+_CANONICAL = {"\\lt": "<", "\\gt": ">", "\\leq": "\\le", "\\leqslant": "\\le", "\\geq": "\\ge"}
+_CANONICAL |= {"\\geqslant": "\\ge", "\\neq": "\\ne"}
+_MIRROR = {"<": ">", ">": "<", "\\le": "\\ge", "\\ge": "\\le", "\\ne": "\\ne"}
+_LONE_VARIABLE = re.compile(r"^(?:[a-zA-Z]|\\(?:alpha|beta|theta|lambda|mu|omega))(?:_\{?[a-zA-Z0-9]+\}?)?$")
+# A clock time: 3:00, 12:30, 9:05:30, 3:00 p.m. (normalised: spaces and the final dot removed).
+_CLOCK = re.compile(r"^(\d{1,2}):([0-5]\d)(?::([0-5]\d))?(?:([ap])\.?m\.?)?$", re.IGNORECASE)
 
 
-def _close(a, b) -> bool:
-    """Equal to 1e-9 (relative, absolute near 0); exact for rationals, so 2004! does not overflow a float."""
-    if isinstance(a, Fraction) and isinstance(b, Fraction):
-        return abs(a - b) <= Fraction(1, 10**9) * max(1, abs(a), abs(b))
-    try:
-        x, y = float(a), float(b)
-    except OverflowError:
-        return False  # one side is beyond any float, the other is not
-    return abs(x - y) <= 1e-9 * max(1.0, abs(x), abs(y))
+def _relation(text: str) -> tuple | None:
+    """``x>2`` / ``2<x`` → ("x", ">", "2"); ``1<x\\le3`` / ``3\\ge x>1`` → ("x", "<", "1", "\\le", "3"), the
+    variable first and a chain read upward. None for anything else (sympy may still compare it)."""
+    parts = _OPERATOR.split(text)
+    if len(parts) not in (3, 5) or not all(part.strip() for part in parts):
+        return None
+    ops = [_CANONICAL.get(op, op) for op in parts[1::2]]
+    sides = [side.strip() for side in parts[0::2]]
+    if len(parts) == 3:
+        left, right = sides
+        if _LONE_VARIABLE.match(left) and left not in right:
+            return (left, ops[0], right)
+        if _LONE_VARIABLE.match(right) and right not in left:
+            return (right, _MIRROR[ops[0]], left)
+        return None
+    low, var, high = sides
+    if not _LONE_VARIABLE.match(var) or var in low + high:
+        return None
+    if all(op in (">", "\\ge") for op in ops):  # 3\ge x>1 is 1<x\le 3
+        low, high, ops = high, low, [_MIRROR[ops[1]], _MIRROR[ops[0]]]
+    if not all(op in ("<", "\\le") for op in ops):
+        return None
+    return (var, ops[0], low, ops[1], high)
 
 
-_ONE_RELATION = re.compile(r"^([a-zA-Z])(<|>|\\leq?|\\geq?|\\neq?|\\lt|\\gt)(?![a-zA-Z])(.+)$")
+def _relations(pred: str, gold: str) -> bool | None:
+    """Two relations of one variable with a value: the same when the variable, the operators (after
+    turning ``2<x`` into ``x>2``) and the values are the same."""
+    rp, rg = _relation(pred), _relation(gold)
+    if rp is None or rg is None or rp[0] != rg[0] or len(rp) != len(rg):
+        return None
+    if rp[1::2] != rg[1::2]:
+        return False  # x>2 vs x\ge2, x<2 vs x>2: different sets
+    verdicts = [closed_form.compare(a, b) for a, b in zip(rp[2::2], rg[2::2])]
+    if False in verdicts:
+        return False
+    return True if all(verdicts) else None
+
+
+def _clock(text: str) -> tuple | None:
+    m = _CLOCK.match(text)
+    if m is None or int(m.group(1)) > 24:
+        return None
+    hours, minutes, seconds = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    half = (m.group(4) or "").lower()
+    return hours, minutes, seconds, half
+
+
+def _same_time(a: tuple, b: tuple) -> bool:
+    """Clock times: equal when they name the same time of day. A time without a.m./p.m. matches a marked
+    one read on either clock (3:00 is 3:00 p.m. and 15:00 is 3:00 p.m.)."""
+    if a[1:3] != b[1:3]:
+        return False
+
+    def day_hour(t: tuple) -> int:
+        return t[0] % 12 + (12 if t[3] == "p" else 0)
+
+    if bool(a[3]) == bool(b[3]):
+        return day_hour(a) == day_hour(b) if a[3] else a[0] == b[0]
+    plain, marked = (a, b) if not a[3] else (b, a)
+    return plain[0] in (day_hour(marked), marked[0])
 
 
 def _ratio(text: str) -> list | None:
+    """The terms of ``a:b`` or ``a:b:c`` (values), or None."""
     parts = text.split(":")
-    values = [closed_form.value(part) for part in parts] if len(parts) > 1 else None
-    return values if values and all(v is not None for v in values) and values[0] != 0 else None
+    if len(parts) < 2:
+        return None
+    values = [closed_form.value(part) for part in parts]
+    return values if all(v is not None for v in values) else None
+
+
+def _is_zero(v) -> bool:
+    return isinstance(v, Fraction) and v == 0
+
+
+def _colons(pred: str, gold: str) -> bool | None:
+    """A time is compared as a time, a ratio as a ratio. ``a:b:c`` and ``d:e:f`` are the same ratio when
+    proportional (exactly; enclosures of irrational terms can only prove them different). A ratio with a
+    zero term (``1:0``, a score) is compared term by term: ``1:0`` is not ``2:0``."""
+    if ":" not in pred or ":" not in gold:
+        return None
+    cp, cg = _clock(pred), _clock(gold)
+    if cp is not None or cg is not None:
+        return _same_time(cp, cg) if cp is not None and cg is not None else False
+    rp, rg = _ratio(pred), _ratio(gold)
+    if rp is None or rg is None:
+        return None
+    if len(rp) != len(rg):
+        return False
+    if any(_is_zero(v) for v in rp + rg):
+        verdicts = [closed_form.same(a, b) for a, b in zip(rp, rg)]
+    else:
+        try:
+            verdicts = [
+                closed_form.same(closed_form._binary("*", a, rg[0]), closed_form._binary("*", b, rp[0]))
+                for a, b in zip(rp, rg)
+            ]
+        except closed_form.Undecided:
+            return None
+    if False in verdicts:
+        return False
+    return True if all(verdicts) else None
 
 
 def _relations_and_ratios(pred: str, gold: str) -> bool | None:
-    """``m\\leq X`` vs ``m\\leq Y``: the same variable and relation, so compare X with Y. ``a:b:c`` vs
-    ``d:e:f``: the same ratio when proportional."""
+    """Relations of one variable (``m\\leq X`` vs ``X\\geq m``), clock times and ratios."""
     pred, gold = (
         t[1:-1] if t.startswith("{") and t.endswith("}") and _closes_at_end(t) else t for t in (pred, gold)
     )
-    mp, mg = _ONE_RELATION.match(pred), _ONE_RELATION.match(gold)
-    if mp and mg and mp.group(1, 2) == mg.group(1, 2) and mp.group(1) not in mp.group(3) + mg.group(3):
-        return closed_form.compare(mp.group(3), mg.group(3))
-    rp, rg = _ratio(pred), _ratio(gold)
-    if rp and rg:
-        if len(rp) != len(rg):
-            return False
-        return all(_close(a / rp[0], b / rg[0]) for a, b in zip(rp, rg))
-    return None
+    verdict = _relations(pred, gold)
+    return verdict if verdict is not None else _colons(pred, gold)
 
 
 def _number_against_other(pred: str, gold: str, shapes: tuple) -> bool | None:
     """False when one side is a number (a closed form without variables) and the other is plainly not one:
     a tuple, list, set, interval or matrix, an inequality, an equation or a ratio whose sides differ from
-    that number. None when undecided (sympy may still find them equal). ``shapes``: ``_structure`` of both."""
+    that number, a clock time. None when undecided (sympy may still find them equal). ``shapes``:
+    ``_structure`` of both."""
     sides = ((pred, gold, shapes[0], shapes[1]), (gold, pred, shapes[1], shapes[0]))
     for scalar, _, scalar_shape, other_shape in sides:
         if (
@@ -275,15 +383,22 @@ def _number_against_other(pred: str, gold: str, shapes: tuple) -> bool | None:
             continue
         if other_shape is not None or _RELATION.search(other) or other.count(":") > 1:
             return False
-        for sep in ("=", ":"):
-            if other.count(sep) == 1:
-                left, right = (closed_form.value(part) for part in other.split(sep))
-                if sep == ":":  # a ratio equals a number only as its quotient; a time (4:40) never does
-                    numeric_ratio = left is not None and right not in (None, 0)
-                    return None if numeric_ratio and _close(left / right, number) else False
-                if sep == "=":
-                    sides = [v for v in (left, right) if v is not None]
-                    return None if any(_close(v, number) for v in sides) else False
+        if other.count(":") == 1:
+            if _clock(other) is not None:
+                return False  # a time is never a number
+            left, right = (closed_form.value(part) for part in other.split(":"))
+            if left is None or right is None:
+                return None
+            if _is_zero(left) or _is_zero(right):
+                return False  # a:0 (and 0:a) is never a number
+            try:  # a ratio of two non-zero terms equals a number only as its quotient
+                return closed_form.same(closed_form._binary("/", left, right), number)
+            except closed_form.Undecided:
+                return None
+        if other.count("=") == 1:
+            values = [closed_form.value(part) for part in other.split("=")]
+            verdicts = [closed_form.same(v, number) for v in values if v is not None]
+            return None if any(v is not False for v in verdicts) else False
     return None
 
 
@@ -307,6 +422,10 @@ def _judge(pred: str, gold: str, timeout: float, symbolic: bool = True) -> bool 
     p, g = normalize(pred), normalize(gold)
     if not p.text:
         return False
+    if p == g:
+        return True  # the same canonical form (and the same left-hand side, if any)
+    if max(len(p.text), len(g.text)) > MAX_NORMALIZE_LEN:
+        return p.text == g.text  # no answer that long is a value worth parsing (a 1 MB answer is no number)
     if "=" in p.text + g.text and (p.lhs or g.lhs or ("=" in p.text and "=" in g.text)):
         # An equation on either side ("2x+4y-3=0"): compare whole relations ("y=-\frac12x+\frac34").
         left, right = p.equation, g.equation

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .extract import boxed_list
+
 #: Longer answers are compared as they are: no model answer that long is a value worth normalising.
 MAX_NORMALIZE_LEN = 2000
 
@@ -74,8 +76,15 @@ _LHS = re.compile(r"^(?:[a-zA-Z](?:_\{?[a-zA-Z0-9]+\}?)?|\\[a-zA-Z]+)\s*=\s*(?P<
 # A comma groups thousands only with no space after it: "32,349" is a number, "32, 349" two of them.
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _PERCENT_WORD = re.compile(r"(?:\d|\})\s*(?:percent|percentage|pct)\.?$", re.IGNORECASE)
-# "x=1 or x=2", "p=-1 \text{ and } p=\frac{15}{8}": the answers of a list.
-_CONNECTIVE = re.compile(r"\s*(?:\\text\{\s*(?:and|or)\s*\}|\s(?:and|or)\s)\s*", re.IGNORECASE)
+# "x=1 or x=2", "p=-1 \text{ and } p=\frac{15}{8}", "1, 2, and 3": the answers of a list.
+_CONNECTIVE = re.compile(
+    r"(?:\s*,)?\s*(?:\\(?:text|textrm|textnormal|mbox|mathrm)\s*\{\s*(?:and|or)\s*\}|\s(?:and|or)\s)\s*",
+    re.IGNORECASE,
+)
+# MATH's thousands separators: 32,\!349, 32{,}349, 32,\ 349, each possibly followed by a space. Only a
+# whole number grouped by threes is read this way ("1,\ 2" stays a list).
+_LATEX_SEPARATOR = r"(?:,\\!|\{,\}|,\\ |\\\{,\\\})\s*"
+_LATEX_THOUSANDS = re.compile(rf"(?<![\d.,])\d{{1,3}}(?:{_LATEX_SEPARATOR}\d{{3}})+(?![\d])")
 _MIXED_SPACE = re.compile(r"^(-?\d+)\s+(\d+)\s*/\s*(\d+)$")
 _FRAC_SHORT = re.compile(r"\\frac\s*(\d|\{[^{}]*\})\s*(\d|\{[^{}]*\})")
 _SQRT_SHORT = re.compile(r"\\sqrt\s*(\d+|[a-zA-Z])")
@@ -120,6 +129,10 @@ def normalize(raw: str) -> Normalized:
     if len(s) > MAX_NORMALIZE_LEN:
         return Normalized(s)
     s = _strip_delimiters(s)
+    boxes = boxed_list(s)
+    if boxes is not None:  # a gold with several boxed answers: \boxed{1}\boxed{2} is the list 1, 2
+        s = ", ".join(boxes)
+    s = _LATEX_THOUSANDS.sub(lambda m: re.sub(_LATEX_SEPARATOR, "", m.group(0)), s)
     for old, new in _UNICODE.items():
         s = s.replace(old, new)
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
