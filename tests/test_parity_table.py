@@ -67,6 +67,7 @@ def test_grpo_table_matches_the_paper_recipe():
         "max_completion_length",
         "scale_rewards",
         "vllm_importance_sampling_correction",
+        "decay_all_parameters",
     } <= named
     # and a changed value, in the recipe or left to a default, is caught
     assert len(mismatches({**recipe, "use_bias_correction_kl": True, "learning_rate": 2e-6})) == 2
@@ -90,3 +91,4 @@ def test_ppo_table_matches_the_paper_ppo_recipe():
     recipe = load_recipe("paper-ppo-qwen2.5-math-1.5b")
     assert mismatches(recipe, PPO) == []
     assert len(mismatches({**recipe, "kl_estimator": "k3", "cliprange_value": 0.2}, PPO)) == 2
+    assert mismatches({k: v for k, v in recipe.items() if k != "decay_all_parameters"}, PPO) != []

@@ -81,6 +81,23 @@ def test_the_critic_learns_at_its_own_rate(tiny_model, dsr, tmp_path):
     assert len(trainer.clipped_norms) == 1 and all(n > 0 for n in trainer.clipped_norms[0])
 
 
+@pytest.mark.parametrize("decay_all", [True, False])
+def test_decay_all_parameters_decays_policy_and_critic_as_verl(tiny_model, dsr, tmp_path, decay_all):
+    """verl's actor and critic AdamWs decay every parameter (issue 28); transformers' rule skips biases and
+    norms."""
+    trainer = _trainer(tiny_model, dsr, tmp_path, weight_decay=0.01, decay_all_parameters=decay_all)
+    wrapper = trainer.accelerator.unwrap_model(trainer.model)
+    names = {id(p): n for n, p in wrapper.named_parameters() if p.requires_grad}
+    decay = {id(p): g["weight_decay"] for g in trainer.optimizer.param_groups for p in g["params"]}
+    assert set(decay) == set(names)
+    undecayed = {names[i] for i, wd in decay.items() if wd == 0.0}
+    if decay_all:
+        assert undecayed == set()
+    else:
+        assert any(n.startswith("policy.") and n.endswith("bias") for n in undecayed)
+        assert any(n.startswith("value_model.") and "norm" in n for n in undecayed)
+
+
 def test_no_clipping_hook_without_max_grad_norm(tiny_model, dsr, tmp_path):
     trainer = _trainer(tiny_model, dsr, tmp_path, max_grad_norm=0.0)
     trainer.train()

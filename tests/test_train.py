@@ -388,6 +388,47 @@ def _trainers(tiny_model, tmp_path, **config):
     return plain, ours
 
 
+@pytest.mark.parametrize("decay_all", [True, False])
+def test_decay_all_parameters_decays_biases_and_norms_as_verl(tiny_model, tmp_path, decay_all):
+    """verl's AdamW decays every parameter (issue 28); transformers' rule leaves biases and norms out."""
+    from datasets import Dataset
+    from transformers import AutoModelForCausalLM
+
+    from oneshot_trl.modeling import load_tokenizer
+    from oneshot_trl.rewards import math_reward
+    from oneshot_trl.trainers.grpo import OneShotGRPOConfig, OneShotGRPOTrainer
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model)
+    args = OneShotGRPOConfig(
+        output_dir=str(tmp_path),
+        per_device_train_batch_size=4,
+        num_generations=4,
+        max_completion_length=8,
+        use_cpu=True,
+        report_to="none",
+        weight_decay=0.01,
+        decay_all_parameters=decay_all,
+    )
+    data = Dataset.from_list([{"prompt": "1+1=", "answer": "2"}] * 4)
+    trainer = OneShotGRPOTrainer(
+        model=model,
+        reward_funcs=[math_reward],
+        args=args,
+        train_dataset=data,
+        processing_class=load_tokenizer(tiny_model),
+    )
+    decay = {id(p): g["weight_decay"] for g in trainer.create_optimizer().param_groups for p in g["params"]}
+    names = {id(p): n for n, p in model.named_parameters()}
+    undecayed = sorted(names[i] for i, wd in decay.items() if wd == 0.0)
+    assert len(decay) == len(names)  # every parameter is in a group
+    if decay_all:
+        assert undecayed == []
+    else:  # the q/k/v biases and the RMSNorm weights
+        assert any(n.endswith("q_proj.bias") for n in undecayed)
+        assert any(n.endswith("input_layernorm.weight") for n in undecayed)
+        assert all(n.endswith("bias") or "norm" in n for n in undecayed)
+
+
 def _inputs():
     torch.manual_seed(0)
     return {

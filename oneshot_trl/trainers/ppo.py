@@ -10,7 +10,8 @@ The value model is initialised from the policy (``AutoModelForSequenceClassifica
 Made to optimise like verl's PPO (``ppo_trainer.yaml``; the authors shipped no PPO script), through the hooks
 listed in ``TRL_PPO_HOOKS`` (a test fails if TRL stops calling them):
 - ``create_optimizer``: one AdamW with two parameter groups, the policy at ``learning_rate`` and the critic at
-  its own ``critic_learning_rate`` (verl's ``critic.optim.lr``, 1e-5); TRL puts both at one rate.
+  its own ``critic_learning_rate`` (verl's ``critic.optim.lr``, 1e-5); TRL puts both at one rate. With
+  ``decay_all_parameters`` every parameter is decayed, as verl's AdamWs do.
 - one optimizer step per ``gradient_accumulation_steps`` micro-batches (``build_ppo_trainer``), as verl takes
   one per mini-batch;
 - a pre-step hook on that optimizer clips the policy's and the critic's gradients to ``max_grad_norm``, each
@@ -116,6 +117,13 @@ class OneShotPPOConfig(_ppo_config_base()):
         default=1e-5,
         metadata={
             "help": "The critic's own learning rate (verl's critic.optim.lr); the policy's is learning_rate."
+        },
+    )
+    decay_all_parameters: bool = field(
+        default=False,
+        metadata={
+            "help": "Apply weight_decay to every parameter of policy and critic, biases and norms too, as "
+            "verl's two AdamWs do; off: transformers' rule leaves biases and norms undecayed."
         },
     )
     entropy_coef: float = field(
@@ -340,7 +348,11 @@ def _trainer_class():
             self.clipped_norms: list[
                 tuple[float, float]
             ] = []  # (policy, critic) norms before clipping, per step
-            decay = set(self.get_decay_parameter_names(wrapper))
+            decay = set(
+                [n for n, _ in wrapper.named_parameters()]  # verl: AdamW over every parameter, one decay
+                if args.decay_all_parameters
+                else self.get_decay_parameter_names(wrapper)
+            )
             groups = []
             for prefix, lr in (("policy.", args.learning_rate), ("value_model.", args.critic_learning_rate)):
                 named = [
