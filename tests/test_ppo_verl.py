@@ -98,6 +98,37 @@ def test_decay_all_parameters_decays_policy_and_critic_as_verl(tiny_model, dsr, 
         assert any(n.startswith("value_model.") and "norm" in n for n in undecayed)
 
 
+def _adam_steps(trainer, params) -> set:
+    return {int(trainer.optimizer.state[p]["step"]) for p in params if p in trainer.optimizer.state}
+
+
+def test_the_critic_steps_once_per_share_of_the_batch_as_verls(tiny_model, dsr, tmp_path):
+    """verl's critic mini-batch is not multiplied by rollout.n (issue 28): with the batch's 2 micro-batches
+    and critic_mini_batches 2 the critic takes 2 optimizer steps per batch, the policy 1."""
+    trainer = _trainer(tiny_model, dsr, tmp_path, critic_mini_batches=2, max_grad_norm=1.0)
+    wrapper = trainer.accelerator.unwrap_model(trainer.model)
+    trainer.train()
+    assert trainer.args.gradient_accumulation_steps == 2
+    assert _adam_steps(trainer, list(wrapper.value_model.parameters())) == {2}
+    assert _adam_steps(trainer, list(wrapper.policy.parameters())) == {1}
+    assert trainer.critic_steps == 1  # the critic-only step; the second is TRL's joint step
+    # both clipped: the critic-only step saw no policy gradient
+    assert len(trainer.clipped_norms) == 2 and trainer.clipped_norms[0][0] == 0.0
+    assert all(critic > 0 for _, critic in trainer.clipped_norms)
+
+
+def test_critic_mini_batches_must_divide_the_micro_batches(tiny_model, dsr, tmp_path):
+    from oneshot_trl.errors import OneShotError
+
+    with pytest.raises(
+        OneShotError, match="--critic_mini_batches 3 does not divide the step's 2 micro-batches"
+    ):
+        _trainer(tiny_model, dsr, tmp_path, critic_mini_batches=3)
+    one = _trainer(tiny_model, dsr, tmp_path / "one")  # TRL's one joint step: no wrapper, no extra steps
+    one.train()
+    assert not hasattr(one, "critic_steps") and len(one.clipped_norms) == 1
+
+
 def test_no_clipping_hook_without_max_grad_norm(tiny_model, dsr, tmp_path):
     trainer = _trainer(tiny_model, dsr, tmp_path, max_grad_norm=0.0)
     trainer.train()

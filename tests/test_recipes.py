@@ -189,9 +189,9 @@ def test_paper_ppo_recipe_runs_one_step_offline(tiny_model, dsr, tmp_path):
         "--prompts_per_step",
         "2",
         "--num_generations",
-        "2",
-        "--per_device_train_batch_size",
         "4",
+        "--per_device_train_batch_size",
+        "1",  # 8 micro-batches: one for each of the recipe's 8 critic steps
         "--max_completion_length",
         "8",
         "--max_steps",
@@ -213,4 +213,6 @@ def test_paper_ppo_recipe_runs_one_step_offline(tiny_model, dsr, tmp_path):
         trainer["kl_estimator"],
         trainer["vf_coef"],
         trainer["entropy_coef"],
-    ) == (1e-5, 0.5, "k1", 1.0, 0.001)
+        trainer["critic_mini_batches"],
+        trainer["decay_all_parameters"],
+    ) == (1e-5, 0.5, "k1", 1.0, 0.001, 8, True)

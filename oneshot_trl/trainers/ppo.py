@@ -18,6 +18,8 @@ listed in ``TRL_PPO_HOOKS`` (a test fails if TRL stops calling them):
   on its own (verl's ``actor.grad_clip`` and ``critic.grad_clip``); TRL's PPO loop clips nothing. Under
   DeepSpeed the engine clips instead (its ``gradient_clipping``, set from ``max_grad_norm``), over both at
   once.
+- ``critic_mini_batches`` critic steps per rollout batch (``add_critic_steps``): verl's critic mini-batch is
+  not multiplied by ``rollout.n``, so it steps ``num_generations`` times where the policy steps once;
 - the entropy bonus (``entropy_coef``, verl's ``actor.entropy_coeff``): TRL builds the PPO loss inline in
   ``train()``, so ``add_entropy_bonus`` keeps the policy's training logits (a forward hook) and adds the term
   where TRL hands the loss to ``accelerator.backward``.
@@ -117,6 +119,14 @@ class OneShotPPOConfig(_ppo_config_base()):
         default=1e-5,
         metadata={
             "help": "The critic's own learning rate (verl's critic.optim.lr); the policy's is learning_rate."
+        },
+    )
+    critic_mini_batches: int = field(
+        default=1,
+        metadata={
+            "help": "Critic optimizer steps per rollout batch, each on its share of the responses. verl's "
+            "critic mini-batch is ppo_mini_batch_size prompts' responses, not multiplied by rollout.n "
+            "(fsdp_workers.py): num_generations steps per rollout batch; 1 is TRL's one joint step."
         },
     )
     decay_all_parameters: bool = field(
@@ -312,6 +322,70 @@ def add_entropy_bonus(trainer, coef: float) -> None:
 
     trainer.entropies = []
     trainer.accelerator.backward = backward_with_entropy
+
+
+def add_critic_steps(trainer, steps: int) -> None:
+    """verl's critic update on TRL's PPO: ``steps`` critic optimizer steps per rollout batch, each over an
+    equal run of the step's micro-batches (verl: ``ppo_mini_batch_size`` prompts' responses per critic step,
+    ``fsdp_workers.py`` 683 against the actor's ``*= rollout.n`` at 122), while the policy keeps its one step.
+
+    ``accelerator.backward`` is wrapped: after the last micro-batch of each run but the step's last, the
+    critic's gradients (averaged over processes under DDP, where accelerate has not synced them yet) are
+    scaled to the mean over the run, clipped by the optimizer's pre-step hook and applied to the critic's
+    parameter groups alone, then cleared; the policy's gradients are set aside meanwhile and keep
+    accumulating. The step's last run is scaled the same way and applied with the policy by TRL's own
+    ``optimizer.step()``. The critic's later runs are evaluated by the critic the earlier ones updated, as in
+    verl's loop over mini-batches."""
+    accumulation = trainer.accelerator.gradient_accumulation_steps
+    if steps < 1 or accumulation % steps:
+        raise OneShotError(
+            f"--critic_mini_batches {steps} does not divide the step's {accumulation} micro-batches per "
+            f"process; use a divisor of {accumulation} (the paper recipe's 8 needs per-process micro-batches "
+            "in multiples of 8, e.g. 8 processes x 16)"
+        )
+    if steps == 1:
+        return
+    if trainer.is_deepspeed_enabled:
+        raise OneShotError(
+            f"--critic_mini_batches {steps} steps the critic between micro-batches, which a DeepSpeed engine "
+            "does not allow; run PPO without DeepSpeed (DDP or one process) or pass --critic_mini_batches 1"
+        )
+    wrapper = trainer.accelerator.unwrap_model(trainer.model)
+    critic = [p for n, p in wrapper.named_parameters() if n.startswith("value_model.") and p.requires_grad]
+    policy = [p for n, p in wrapper.named_parameters() if not n.startswith("value_model.")]
+    optimizer = getattr(trainer.optimizer, "optimizer", trainer.optimizer)  # the torch AdamW, not gated
+    run, backward, seen = accumulation // steps, trainer.accelerator.backward, [0]
+    processes = trainer.accelerator.num_processes
+
+    def scale_critic_grads():
+        grads = [p.grad for p in critic if p.grad is not None]
+        if processes > 1 and seen[0] % accumulation:  # accelerate syncs only the step's last micro-batch
+            for g in grads:
+                torch.distributed.all_reduce(g)
+                g.div_(processes)
+        for g in grads:
+            g.mul_(steps)  # accelerate divided each micro-batch's loss by the whole step's count
+
+    def backward_with_critic_steps(loss, **kwargs):
+        result = backward(loss, **kwargs)
+        seen[0] += 1
+        if seen[0] % run:
+            return result
+        scale_critic_grads()
+        if seen[0] % accumulation:  # a critic-only step now; the step's last is TRL's optimizer.step()
+            held = [p.grad for p in policy]
+            for p in policy:
+                p.grad = None  # AdamW skips parameters without gradients: the policy stays as it is
+            optimizer.step()
+            for p, g in zip(policy, held):
+                p.grad = g
+            for p in critic:
+                p.grad = None
+            trainer.critic_steps += 1
+        return result
+
+    trainer.critic_steps = 0  # critic-only steps taken (tests, debugging)
+    trainer.accelerator.backward = backward_with_critic_steps
 
 
 def _clip_each(policy: list, critic: list, max_norm: float, norms: list):
@@ -521,4 +595,5 @@ def build_ppo_trainer(
     trainer.accelerator.gradient_state.plugin_kwargs["sync_with_dataloader"] = False
     if args.entropy_coef:
         add_entropy_bonus(trainer, args.entropy_coef)
+    add_critic_steps(trainer, args.critic_mini_batches)
     return trainer
