@@ -117,6 +117,58 @@ def test_the_critic_steps_once_per_share_of_the_batch_as_verls(tiny_model, dsr, 
     assert all(critic > 0 for _, critic in trainer.clipped_norms)
 
 
+DDP_RUN = """
+import json, sys, torch, torch.distributed as dist
+from oneshot_trl.config import resolve
+from oneshot_trl.modeling import load_model_and_tokenizer
+from oneshot_trl.train import _training_set
+from oneshot_trl.trainers.ppo import build_ppo_trainer
+
+model_dir, dsr, out = sys.argv[1:4]
+run, args = resolve("ppo-tiny-cpu", overrides={
+    "model": model_dir, "dataset": dsr, "example_id": "pi1", "output_dir": out, "max_steps": 1,
+    "save_strategy": "no", "per_device_train_batch_size": 2, "critic_mini_batches": 2,
+    "ddp_backend": "gloo", "use_cpu": True,
+})
+model, tokenizer = load_model_and_tokenizer(run.model, dtype="float32")
+rows, _ = _training_set(run, tokenizer)
+trainer = build_ppo_trainer(run, args, model, tokenizer, rows, [], None)
+trainer.train()
+critic = trainer.accelerator.unwrap_model(trainer.model).value_model
+flat = torch.cat([p.detach().flatten() for p in critic.parameters()])
+every = [torch.zeros_like(flat) for _ in range(dist.get_world_size())]
+dist.all_gather(every, flat)
+if dist.get_rank() == 0:
+    json.dump({"steps": trainer.critic_steps, "accumulation": args.gradient_accumulation_steps,
+               "spread": float(max((v - every[0]).abs().max() for v in every))}, open(out + "/ddp.json", "w"))
+"""
+
+
+def test_critic_steps_keep_the_ranks_in_step_under_ddp(tiny_model, dsr, tmp_path):
+    """Under DDP accelerate syncs gradients only at the step's last micro-batch; the critic-only steps before
+    it average the critic's gradients over the processes themselves, or the two ranks' critics would part."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "ddp_run.py"
+    script.write_text(DDP_RUN)
+    torchrun = shutil.which("torchrun", path=str(Path(sys.executable).parent)) or "torchrun"
+    cmd = [torchrun, "--nproc_per_node", "2", "--master_port", "29541", str(script)]
+    cmd += [str(tiny_model), str(dsr), str(tmp_path)]
+    root = str(Path(__file__).resolve().parents[1])
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=root)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    result = json.loads((tmp_path / "ddp.json").read_text())
+    # 8 responses over 2 processes at 2 a micro-batch: 2 micro-batches each, a critic-only step after the first
+    assert result["accumulation"] == 2 and result["steps"] == 1
+    assert result["spread"] == 0.0  # both ranks hold the same critic
+
+
 def test_critic_mini_batches_must_divide_the_micro_batches(tiny_model, dsr, tmp_path):
     from oneshot_trl.errors import OneShotError
 
