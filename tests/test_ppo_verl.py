@@ -161,7 +161,7 @@ def test_critic_steps_keep_the_ranks_in_step_under_ddp(tiny_model, dsr, tmp_path
     cmd += [str(tiny_model), str(dsr), str(tmp_path)]
     root = str(Path(__file__).resolve().parents[1])
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=root)
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900, check=False)
     assert proc.returncode == 0, proc.stderr[-4000:]
     result = json.loads((tmp_path / "ddp.json").read_text())
     # 8 responses over 2 processes at 2 a micro-batch: 2 micro-batches each, a critic-only step after the first
