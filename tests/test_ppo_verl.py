@@ -164,7 +164,7 @@ def test_critic_steps_keep_the_ranks_in_step_under_ddp(tiny_model, dsr, tmp_path
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900, check=False)
     assert proc.returncode == 0, proc.stderr[-4000:]
     result = json.loads((tmp_path / "ddp.json").read_text())
-    # 8 responses over 2 processes at 2 a micro-batch: 2 micro-batches each, a critic-only step after the first
+    # 8 responses over 2 processes at 2 a micro-batch: 2 micro-batches each, a critic-only step after one
     assert result["accumulation"] == 2 and result["steps"] == 1
     assert result["spread"] == 0.0  # both ranks hold the same critic
 

@@ -30,8 +30,8 @@ SIZE_AND_DEVICE = {
 }
 
 
-# The authors' scripts/train/training_1.5b_dsr_sub.sh: trainer.total_epochs=2000, data.train_batch_size=128 over
-# the 1209 DSR-sub problems, and verl's dataloader drops the last partial batch (ray_trainer.py 500-526).
+# The authors' scripts/train/training_1.5b_dsr_sub.sh: trainer.total_epochs=2000, data.train_batch_size=128
+# over the 1209 DSR-sub problems, and verl's dataloader drops the last partial batch (ray_trainer.py 500-526).
 FULL_SET_STEPS = 2000 * (1209 // 128)
 
 

@@ -63,8 +63,8 @@ class OneShotGRPOConfig(GRPOConfig):
     decay_all_parameters: bool = field(
         default=False,
         metadata={
-            "help": "Apply weight_decay to every parameter, biases and norm weights too, as verl's AdamW does "
-            "(the paper recipes); off: transformers' Trainer leaves biases and norms undecayed."
+            "help": "Apply weight_decay to every parameter, biases and norm weights too, as verl's AdamW "
+            "does (the paper recipes); off: transformers' Trainer leaves biases and norms undecayed."
         },
     )
     think: bool = field(
