@@ -1,8 +1,10 @@
 """Prompt templates: the paper's training prompt and the Qwen2.5-Math CoT evaluation prompt.
 
-Training (the authors' files): the problem followed by ``TRAIN_SUFFIX``, as one user turn that goes
-through the model's chat template. Evaluation (the Qwen2.5-Math harness, ``qwen25-math-cot``): a
-system turn asking for step-by-step reasoning and a boxed answer, then the problem as the user turn.
+Training (the authors' files): the problem, as stored, followed by ``TRAIN_SUFFIX``, as one user turn that
+goes through the model's chat template (verl's ``RLHFDataset.__getitem__``: ``apply_chat_template(chat,
+add_generation_prompt=True, tokenize=False)``, then tokens without special tokens, as TRL tokenizes it).
+Evaluation (the Qwen2.5-Math harness, ``qwen25-math-cot``): a system turn asking for step-by-step reasoning
+and a boxed answer, then the problem as the user turn.
 ``bare`` is the problem alone as the user turn, for small models whose context the paper's suffix would
 dominate (the offline testbed). A tokenizer with no chat template (a base model saved without one) gets a
 plain-text fallback.
@@ -22,8 +24,10 @@ Messages = list[dict[str, str]]
 
 
 def train_messages(problem: str) -> Messages:
-    """The paper's training prompt as a conversation (one user turn)."""
-    return [{"role": "user", "content": problem.strip() + TRAIN_SUFFIX}]
+    """The paper's training prompt as a conversation (one user turn): the problem as stored, unstripped,
+    then the suffix, byte for byte the authors' ``f"{question} {instruction}"`` (their
+    ``data/deepscaler_dataset.py``, line 44); 39 DSR-sub problems end in whitespace a strip would drop."""
+    return [{"role": "user", "content": problem + TRAIN_SUFFIX}]
 
 
 def qwen25_math_cot_messages(problem: str) -> Messages:

@@ -86,6 +86,32 @@ def test_verl_layout_is_recognised(tmp_path):
     assert ds[0]["problem"] == "What is 1+1?" and ds[0]["answer"] == "2" and ds[0]["source_index"] == 7
 
 
+def test_training_prompts_are_the_authors_byte_for_byte(shared_data):
+    """Issue 28: every DSR-sub prompt, full set and 1-shot, is the authors' user message (their ``prompt``);
+    39 problems end in whitespace (π16 among them) that a strip would drop."""
+    rows = [json.loads(line) for line in (shared_data / "dsr_sub_1209.jsonl").read_text().splitlines()]
+    problems = load_problems(str(shared_data / "dsr_sub_1209.jsonl"))
+    full = build_full_set(problems)
+    assert len(full) == len(rows) == 1209
+    assert [p[0]["content"] for p in full["prompt"]] == [r["prompt"] for r in rows]
+    assert sum(r["problem"] != r["problem"].strip() for r in rows) == 39
+    pi16 = next(r for r in rows if r["pi"] == "pi16")
+    assert pi16["problem"] != pi16["problem"].strip()
+    shipped = [
+        json.loads(line) for line in (shared_data / "one_shot_pi_shipped.jsonl").read_text().splitlines()
+    ]
+    for pi in [*shipped, pi16]:
+        one_shot = build_training_set(problems, [ExampleRef(pi["id"], pi["index"])], copies=2)
+        assert one_shot["prompt"] == [[{"role": "user", "content": pi["prompt"]}]] * 2, pi["id"]
+
+
+def test_verl_layout_keeps_the_prompt_byte_for_byte(tmp_path):
+    content = "Find $N$.\n" + TRAIN_SUFFIX  # a problem that ends in a newline, as 39 of DSR-sub's do
+    row = {"prompt": [{"role": "user", "content": content}], "reward_model": {"ground_truth": "1"}}
+    Dataset.from_list([row]).to_parquet(str(tmp_path / "verl.parquet"))
+    assert build_full_set(load_problems(str(tmp_path / "verl.parquet")))[0]["prompt"][0]["content"] == content
+
+
 def test_dsr_sub_local_copy(shared_data):
     ds = load_problems(str(shared_data / "dsr_sub_1209.jsonl"))
     assert len(ds) == 1209 and ds[124]["answer"] == "12.8"

@@ -66,6 +66,8 @@ def test_grpo_table_matches_the_paper_recipe():
         "temperature",
         "max_completion_length",
         "scale_rewards",
+        "vllm_importance_sampling_correction",
+        "decay_all_parameters",
     } <= named
     # and a changed value, in the recipe or left to a default, is caught
     assert len(mismatches({**recipe, "use_bias_correction_kl": True, "learning_rate": 2e-6})) == 2
@@ -74,7 +76,20 @@ def test_grpo_table_matches_the_paper_recipe():
     )  # TRL's default is 0.0
 
 
+def test_the_paper_recipe_turns_off_trls_vllm_importance_sampling():
+    """verl has no such correction (issue 28): TRL's default (on) with --use_vllm optimises another loss."""
+    assert OneShotGRPOConfig.__dataclass_fields__["vllm_importance_sampling_correction"].default is True
+    recipe = load_recipe("paper-qwen2.5-math-1.5b")
+    assert recipe["vllm_importance_sampling_correction"] is False
+    left_to_trl = {k: v for k, v in recipe.items() if k != "vllm_importance_sampling_correction"}
+    assert mismatches(left_to_trl) == [
+        "vLLM importance-sampling correction: table vllm_importance_sampling_correction = false, recipe True"
+    ]
+
+
 def test_ppo_table_matches_the_paper_ppo_recipe():
     recipe = load_recipe("paper-ppo-qwen2.5-math-1.5b")
     assert mismatches(recipe, PPO) == []
     assert len(mismatches({**recipe, "kl_estimator": "k3", "cliprange_value": 0.2}, PPO)) == 2
+    for verl_like in ("decay_all_parameters", "critic_mini_batches"):  # each left to its default is caught
+        assert len(mismatches({k: v for k, v in recipe.items() if k != verl_like}, PPO)) == 1, verl_like

@@ -30,6 +30,20 @@ SIZE_AND_DEVICE = {
 }
 
 
+# The authors' scripts/train/training_1.5b_dsr_sub.sh: trainer.total_epochs=2000, data.train_batch_size=128
+# over the 1209 DSR-sub problems, and verl's dataloader drops the last partial batch (ray_trainer.py 500-526).
+FULL_SET_STEPS = 2000 * (1209 // 128)
+
+
+def test_full_set_twin_trains_for_the_authors_epochs():
+    """Issue 28: the 1.5B full-set twin runs what the authors' DSR-sub script sets, 2000 epochs of 9 steps;
+    the 1-shot recipe's 2000 steps are the same 2000 epochs of one step (128 copies at 128 a step)."""
+    assert FULL_SET_STEPS == 18000
+    assert load_recipe("paper-qwen2.5-math-1.5b-dsr-sub")["max_steps"] == 18000
+    one_shot = load_recipe("paper-qwen2.5-math-1.5b")
+    assert one_shot["max_steps"] == 2000 * (128 // one_shot["prompts_per_step"])
+
+
 def test_every_paper_model_has_a_recipe_and_a_full_set_twin():
     models = {load_recipe(name)["model"] for name in PAPER_GRPO}
     assert models == {
@@ -42,6 +56,9 @@ def test_every_paper_model_has_a_recipe_and_a_full_set_twin():
         if name.endswith("-dsr-sub"):
             twin, one_shot = load_recipe(name), load_recipe(name[: -len("-dsr-sub")])
             assert twin.pop("example_id", "missing") is None  # the whole dataset
+            if name == "paper-qwen2.5-math-1.5b-dsr-sub":  # the one model with a full-set script
+                assert twin.pop("max_steps") == FULL_SET_STEPS
+                one_shot.pop("max_steps")
             assert twin == one_shot  # and nothing else differs
     r1 = load_recipe("paper-r1-distill-qwen-1.5b")
     assert (r1["max_steps"], r1["max_completion_length"], r1["think"]) == (1200, 8192, True)
@@ -99,6 +116,48 @@ def test_paper_recipe_runs_one_step_offline(recipe, tiny_model, dsr, shared_data
     assert steps[0] == 0 and steps[-1] == 1  # the validation before training, then the step
 
 
+def _documented_differences() -> dict[tuple[str, str], tuple[str, str]]:
+    """docs/verl_parity.md's last table: (recipe, field) -> (compared-with cell, this-recipe cell)."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "verl_parity.md").read_text()
+    table = text.split("## The other recipes, field by field", 1)[1]
+    rows = {}
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| `paper-"):
+            rows[(cells[0].strip("`"), cells[1].strip("`"))] = (cells[2], cells[3])
+    return rows
+
+
+def test_the_parity_doc_lists_every_difference_of_the_other_recipes():
+    """Issue 28: every field a model's recipe sets otherwise than the 1.5B recipe, and a full-set twin
+    otherwise than its 1-shot recipe, has its row in docs/verl_parity.md with both values; no other row."""
+    import yaml
+
+    documented = _documented_differences()
+    found = set()
+    for name in PAPER_GRPO:
+        if name == "paper-qwen2.5-math-1.5b":
+            continue
+        recipe = load_recipe(name)
+        against = load_recipe(
+            name[: -len("-dsr-sub")] if name.endswith("-dsr-sub") else "paper-qwen2.5-math-1.5b"
+        )
+        for field in set(recipe) | set(against):
+            if recipe.get(field, "unset") == against.get(field, "unset"):
+                continue
+            found.add((name, field))
+            assert (name, field) in documented, f"{name} changes {field}: docs/verl_parity.md has no row"
+            compared, ours = documented[(name, field)]
+            assert yaml.safe_load(ours) == recipe.get(field, False), (name, field)
+            if field in against:
+                assert yaml.safe_load(compared) == against[field], (name, field)
+            else:
+                assert compared.startswith("—"), (name, field)
+    assert set(documented) == found  # and no row for a difference the recipes do not make
+
+
 def test_a_recipe_that_extends_itself_is_refused(tmp_path):
     from oneshot_trl.errors import OneShotError
 
@@ -130,9 +189,9 @@ def test_paper_ppo_recipe_runs_one_step_offline(tiny_model, dsr, tmp_path):
         "--prompts_per_step",
         "2",
         "--num_generations",
-        "2",
-        "--per_device_train_batch_size",
         "4",
+        "--per_device_train_batch_size",
+        "1",  # 8 micro-batches: one for each of the recipe's 8 critic steps
         "--max_completion_length",
         "8",
         "--max_steps",
@@ -154,4 +213,6 @@ def test_paper_ppo_recipe_runs_one_step_offline(tiny_model, dsr, tmp_path):
         trainer["kl_estimator"],
         trainer["vf_coef"],
         trainer["entropy_coef"],
-    ) == (1e-5, 0.5, "k1", 1.0, 0.001)
+        trainer["critic_mini_batches"],
+        trainer["decay_all_parameters"],
+    ) == (1e-5, 0.5, "k1", 1.0, 0.001, 8, True)

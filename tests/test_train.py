@@ -401,6 +401,80 @@ def _trainers(tiny_model, tmp_path, **config):
     return plain, ours
 
 
+def test_the_micro_batch_does_not_change_the_gradient(tmp_path, tiny_model, dsr):
+    """The other models' recipes halve or quarter the micro-batch (issue 28, docs/verl_parity.md): with
+    ``loss_type: dapo`` the loss is divided by the whole generation batch's token count, so the step's 16
+    completions (of varied lengths) in 2 accumulated micro-batches of 8 or in 4 of 4 give the same gradient:
+    its norm, logged before clipping, agrees within 0.2% (a per-micro-batch scale would change it 2x)."""
+    grads = {}
+    for per_device in ("8", "4"):
+        out = train(
+            tmp_path,
+            tiny_model,
+            dsr,
+            "--example-id",
+            "pi1",
+            "--max-steps",
+            "1",
+            "--seed",
+            "2",
+            "--save_strategy",
+            "no",
+            "--max_completion_length",
+            "48",
+            "--per_device_train_batch_size",
+            per_device,
+            name=per_device,
+        )
+        record = json.loads((out / "run.json").read_text())
+        assert record["trainer_config"]["gradient_accumulation_steps"] == 16 // int(per_device)
+        step = next(m for m in jsonl(out / "metrics.jsonl") if "grad_norm" in m)
+        assert step["completions/min_length"] < step["completions/mean_length"]  # lengths vary
+        grads[per_device] = step["grad_norm"]
+    assert grads["8"] > 0 and grads["8"] == pytest.approx(grads["4"], rel=2e-3)
+
+
+@pytest.mark.parametrize("decay_all", [True, False])
+def test_decay_all_parameters_decays_biases_and_norms_as_verl(tiny_model, tmp_path, decay_all):
+    """verl's AdamW decays every parameter (issue 28); transformers' rule leaves biases and norms out."""
+    from datasets import Dataset
+    from transformers import AutoModelForCausalLM
+
+    from oneshot_trl.modeling import load_tokenizer
+    from oneshot_trl.rewards import math_reward
+    from oneshot_trl.trainers.grpo import OneShotGRPOConfig, OneShotGRPOTrainer
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model)
+    args = OneShotGRPOConfig(
+        output_dir=str(tmp_path),
+        per_device_train_batch_size=4,
+        num_generations=4,
+        max_completion_length=8,
+        use_cpu=True,
+        report_to="none",
+        weight_decay=0.01,
+        decay_all_parameters=decay_all,
+    )
+    data = Dataset.from_list([{"prompt": "1+1=", "answer": "2"}] * 4)
+    trainer = OneShotGRPOTrainer(
+        model=model,
+        reward_funcs=[math_reward],
+        args=args,
+        train_dataset=data,
+        processing_class=load_tokenizer(tiny_model),
+    )
+    decay = {id(p): g["weight_decay"] for g in trainer.create_optimizer().param_groups for p in g["params"]}
+    names = {id(p): n for n, p in model.named_parameters()}
+    undecayed = sorted(names[i] for i, wd in decay.items() if wd == 0.0)
+    assert len(decay) == len(names)  # every parameter is in a group
+    if decay_all:
+        assert undecayed == []
+    else:  # the q/k/v biases and the RMSNorm weights
+        assert any(n.endswith("q_proj.bias") for n in undecayed)
+        assert any(n.endswith("input_layernorm.weight") for n in undecayed)
+        assert all(n.endswith("bias") or "norm" in n for n in undecayed)
+
+
 def _inputs():
     torch.manual_seed(0)
     return {

@@ -30,6 +30,21 @@ def test_grpo_hooks_keep_their_signatures_and_call_sites():
         )
 
 
+def test_transformers_still_asks_the_trainer_which_parameters_decay():
+    from transformers import Trainer
+
+    from oneshot_trl.trainers.grpo import TRANSFORMERS_CALL_SITES, TRANSFORMERS_HOOKS
+
+    for name, params in TRANSFORMERS_HOOKS.items():
+        method = getattr(Trainer, name, None)
+        assert method is not None, f"transformers removed Trainer.{name}: update oneshot_trl/trainers/grpo.py"
+        assert list(inspect.signature(method).parameters) == params, f"transformers changed Trainer.{name}"
+    for caller, call in TRANSFORMERS_CALL_SITES.items():
+        assert call in inspect.getsource(getattr(Trainer, caller)), (
+            f"Trainer.{caller} no longer calls {call!r}: decay_all_parameters would go unused"
+        )
+
+
 def test_grpo_hands_reward_functions_what_the_step_recorder_reads():
     from trl import GRPOTrainer
 

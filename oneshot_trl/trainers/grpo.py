@@ -5,12 +5,14 @@ paper's extras.
   logits of the one policy forward pass. This class adds no second entropy term.
 - ``pg_coef`` scales the policy-gradient term by scaling the advantages (the clipped surrogate is linear in
   a non-negative scale), leaving the KL and entropy terms as they are: 0 gives the entropy-only ablation.
+- ``decay_all_parameters``: weight decay on every parameter, as verl's AdamW (``get_decay_parameter_names``).
 - Per-step metrics: accuracy on the training example(s), distinct final answers and distinct-2 per group,
   self-reflection word rate, mean response length; and ``history.jsonl`` rows (rank 0): ``StepRecorder``,
   through TRL's public reward-function interface.
 
-Every hook into a private TRL method is in this module and listed in ``TRL_HOOKS``; a test fails if TRL
-renames them or changes their signatures.
+Every hook into a private TRL method is in this module and listed in ``TRL_HOOKS`` (transformers' in
+``TRANSFORMERS_HOOKS``); a test fails if TRL or transformers renames them, changes their signatures or stops
+calling them.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ from ..rewards.reward import completion_text
 TRL_HOOKS = {"_compute_loss": ["self", "model", "inputs"]}
 #: where TRL must still call the overridden methods for the overrides to take effect.
 TRL_CALL_SITES = ["self._compute_loss("]
+#: transformers ``Trainer`` methods overridden here (``decay_all_parameters``), with their parameters, and the
+#: call its ``create_optimizer`` must still make for the override to take effect (tests/test_trl_contract.py).
+TRANSFORMERS_HOOKS = {"get_decay_parameter_names": ["self", "model"]}
+TRANSFORMERS_CALL_SITES = {"create_optimizer": "self.get_decay_parameter_names("}
 
 
 @dataclass
@@ -54,6 +60,13 @@ class OneShotGRPOConfig(GRPOConfig):
     reward_timeout: float = field(
         default=1.0,
         metadata={"help": "Seconds allowed to grade one answer symbolically; slower answers score 0."},
+    )
+    decay_all_parameters: bool = field(
+        default=False,
+        metadata={
+            "help": "Apply weight_decay to every parameter, biases and norm weights too, as verl's AdamW "
+            "does (the paper recipes); off: transformers' Trainer leaves biases and norms undecayed."
+        },
     )
     think: bool = field(
         default=False, metadata={"help": "Grade only the text after </think> (R1-style models)."}
@@ -153,6 +166,13 @@ class OneShotGRPOTrainer(ModelCardMixin, GRPOTrainer):
         super().__init__(model, [StepRecorder(funcs[0], self), *funcs[1:]], *args, **kwargs)
         writes = history_path is not None and self.accelerator.is_main_process
         self.history = HistoryWriter(history_path) if writes else None
+
+    # --- hook: which parameters AdamW decays ----------------------------------------------------------
+    def get_decay_parameter_names(self, model):
+        # verl builds AdamW over model.parameters() with one weight_decay (fsdp_workers.py 269-272)
+        if getattr(self.args, "decay_all_parameters", False):
+            return [name for name, _ in model.named_parameters()]
+        return super().get_decay_parameter_names(model)
 
     # --- hook: the loss ------------------------------------------------------------------------------
     def _compute_loss(self, model, inputs):

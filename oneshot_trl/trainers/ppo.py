@@ -10,13 +10,16 @@ The value model is initialised from the policy (``AutoModelForSequenceClassifica
 Made to optimise like verl's PPO (``ppo_trainer.yaml``; the authors shipped no PPO script), through the hooks
 listed in ``TRL_PPO_HOOKS`` (a test fails if TRL stops calling them):
 - ``create_optimizer``: one AdamW with two parameter groups, the policy at ``learning_rate`` and the critic at
-  its own ``critic_learning_rate`` (verl's ``critic.optim.lr``, 1e-5); TRL puts both at one rate.
+  its own ``critic_learning_rate`` (verl's ``critic.optim.lr``, 1e-5); TRL puts both at one rate. With
+  ``decay_all_parameters`` every parameter is decayed, as verl's AdamWs do.
 - one optimizer step per ``gradient_accumulation_steps`` micro-batches (``build_ppo_trainer``), as verl takes
   one per mini-batch;
 - a pre-step hook on that optimizer clips the policy's and the critic's gradients to ``max_grad_norm``, each
   on its own (verl's ``actor.grad_clip`` and ``critic.grad_clip``); TRL's PPO loop clips nothing. Under
   DeepSpeed the engine clips instead (its ``gradient_clipping``, set from ``max_grad_norm``), over both at
   once.
+- ``critic_mini_batches`` critic steps per rollout batch (``add_critic_steps``): verl's critic mini-batch is
+  not multiplied by ``rollout.n``, so it steps ``num_generations`` times where the policy steps once;
 - the entropy bonus (``entropy_coef``, verl's ``actor.entropy_coeff``): TRL builds the PPO loss inline in
   ``train()``, so ``add_entropy_bonus`` keeps the policy's training logits (a forward hook) and adds the term
   where TRL hands the loss to ``accelerator.backward``.
@@ -116,6 +119,21 @@ class OneShotPPOConfig(_ppo_config_base()):
         default=1e-5,
         metadata={
             "help": "The critic's own learning rate (verl's critic.optim.lr); the policy's is learning_rate."
+        },
+    )
+    critic_mini_batches: int = field(
+        default=1,
+        metadata={
+            "help": "Critic optimizer steps per rollout batch, each on its share of the responses. verl's "
+            "critic mini-batch is ppo_mini_batch_size prompts' responses, not multiplied by rollout.n "
+            "(fsdp_workers.py): num_generations steps per rollout batch; 1 is TRL's one joint step."
+        },
+    )
+    decay_all_parameters: bool = field(
+        default=False,
+        metadata={
+            "help": "Apply weight_decay to every parameter of policy and critic, biases and norms too, as "
+            "verl's two AdamWs do; off: transformers' rule leaves biases and norms undecayed."
         },
     )
     entropy_coef: float = field(
@@ -306,6 +324,70 @@ def add_entropy_bonus(trainer, coef: float) -> None:
     trainer.accelerator.backward = backward_with_entropy
 
 
+def add_critic_steps(trainer, steps: int) -> None:
+    """verl's critic update on TRL's PPO: ``steps`` critic optimizer steps per rollout batch, each over an
+    equal run of the step's micro-batches (verl: ``ppo_mini_batch_size`` prompts' responses per critic step,
+    ``fsdp_workers.py`` 683 against the actor's ``*= rollout.n`` at 122), while the policy keeps its one step.
+
+    ``accelerator.backward`` is wrapped: after the last micro-batch of each run but the step's last, the
+    critic's gradients (averaged over processes under DDP, where accelerate has not synced them yet) are
+    scaled to the mean over the run, clipped by the optimizer's pre-step hook and applied to the critic's
+    parameter groups alone, then cleared; the policy's gradients are set aside meanwhile and keep
+    accumulating. The step's last run is scaled the same way and applied with the policy by TRL's own
+    ``optimizer.step()``. The critic's later runs are evaluated by the critic the earlier ones updated, as in
+    verl's loop over mini-batches."""
+    accumulation = trainer.accelerator.gradient_accumulation_steps
+    if steps < 1 or accumulation % steps:
+        raise OneShotError(
+            f"--critic_mini_batches {steps} does not divide the step's {accumulation} micro-batches per "
+            f"process; use a divisor of {accumulation} (the paper recipe's 8 needs per-process micro-batches "
+            "in multiples of 8, e.g. 8 processes x 16)"
+        )
+    if steps == 1:
+        return
+    if trainer.is_deepspeed_enabled:
+        raise OneShotError(
+            f"--critic_mini_batches {steps} steps the critic between micro-batches, which a DeepSpeed engine "
+            "does not allow; run PPO without DeepSpeed (DDP or one process) or pass --critic_mini_batches 1"
+        )
+    wrapper = trainer.accelerator.unwrap_model(trainer.model)
+    critic = [p for n, p in wrapper.named_parameters() if n.startswith("value_model.") and p.requires_grad]
+    policy = [p for n, p in wrapper.named_parameters() if not n.startswith("value_model.")]
+    optimizer = getattr(trainer.optimizer, "optimizer", trainer.optimizer)  # the torch AdamW, not gated
+    run, backward, seen = accumulation // steps, trainer.accelerator.backward, [0]
+    processes = trainer.accelerator.num_processes
+
+    def scale_critic_grads():
+        grads = [p.grad for p in critic if p.grad is not None]
+        if processes > 1 and seen[0] % accumulation:  # accelerate syncs only the step's last micro-batch
+            for g in grads:
+                torch.distributed.all_reduce(g)
+                g.div_(processes)
+        for g in grads:
+            g.mul_(steps)  # accelerate divided each micro-batch's loss by the whole step's count
+
+    def backward_with_critic_steps(loss, **kwargs):
+        result = backward(loss, **kwargs)
+        seen[0] += 1
+        if seen[0] % run:
+            return result
+        scale_critic_grads()
+        if seen[0] % accumulation:  # a critic-only step now; the step's last is TRL's optimizer.step()
+            held = [p.grad for p in policy]
+            for p in policy:
+                p.grad = None  # AdamW skips parameters without gradients: the policy stays as it is
+            optimizer.step()
+            for p, g in zip(policy, held):
+                p.grad = g
+            for p in critic:
+                p.grad = None
+            trainer.critic_steps += 1
+        return result
+
+    trainer.critic_steps = 0  # critic-only steps taken (tests, debugging)
+    trainer.accelerator.backward = backward_with_critic_steps
+
+
 def _clip_each(policy: list, critic: list, max_norm: float, norms: list):
     """An optimizer pre-step hook: clip the policy's and the critic's gradients to ``max_norm``, each on its
     own,
@@ -342,7 +424,11 @@ def _trainer_class():
             self.clipped_norms: list[
                 tuple[float, float]
             ] = []  # (policy, critic) norms before clipping, per step
-            decay = set(self.get_decay_parameter_names(wrapper))
+            decay = set(
+                [n for n, _ in wrapper.named_parameters()]  # verl: AdamW over every parameter, one decay
+                if args.decay_all_parameters
+                else self.get_decay_parameter_names(wrapper)
+            )
             groups = []
             for prefix, lr in (("policy.", args.learning_rate), ("value_model.", args.critic_learning_rate)):
                 named = [
@@ -511,4 +597,5 @@ def build_ppo_trainer(
     trainer.accelerator.gradient_state.plugin_kwargs["sync_with_dataloader"] = False
     if args.entropy_coef:
         add_entropy_bonus(trainer, args.entropy_coef)
+    add_critic_steps(trainer, args.critic_mini_batches)
     return trainer
