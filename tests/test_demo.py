@@ -230,6 +230,7 @@ def test_reduced_demo_shows_the_effects_that_held_across_bases(tmp_path):
     one, fmt = runs["1-shot"], runs["format-only"]
     assert 0.35 < base["pass@1"] < 0.62  # where the build's stop criterion lands the base
     assert result["base_build"]["dev_history"][-1]["final"] is True
+    assert result["base_build"]["shipped"] is True  # the shipped base: no build on a fresh machine
     assert one["pass@1"] > base["pass@1"] + 0.10  # the effect: measured at least +17.9 points
     assert one["boxed_accuracy"] > base["boxed_accuracy"] + 0.08
     assert one["guess_rate"] < base["guess_rate"] - 0.1  # what 1-shot RL taught: work, don't guess

@@ -123,3 +123,56 @@ def test_miniature_build_is_cached_and_loadable(tmp_path):
         == char_tokenizer()("12+3", add_special_tokens=False)["input_ids"]
     )
     assert len((path / "rl.jsonl").read_text().splitlines()) == 8
+
+
+def test_shipped_base_is_the_current_recipes_build():
+    """The package ships the default recipe's base, so every machine's demo starts from the same weights. Its
+    key is the recipe's key: this fails after any change to the recipe or to the testbed's build code until
+    ``python scripts/ship_testbed_base.py`` ships the new base (and the README's demo figures are redone)."""
+    from oneshot_trl.modeling import load_model_and_tokenizer
+    from oneshot_trl.rewards import extract_answer
+    from oneshot_trl.testbed.shipped import REQUIRED, SHIPPED, SHIPPED_FILE, shipped_key
+
+    assert shipped_key() == TestbedRecipe().key()
+    assert all((SHIPPED / name).is_file() for name in (*REQUIRED, SHIPPED_FILE))
+    assert all(p.is_file() for p in SHIPPED.iterdir())  # SFT's output folder is not shipped
+    note = json.loads((SHIPPED / SHIPPED_FILE).read_text())
+    assert note["key"] == shipped_key() and note["rebuild"] == "oneshot testbed build"
+    info = json.loads((SHIPPED / "testbed.json").read_text())
+    assert info["recipe"]["seed"] == 0 and info["dev_history"][-1]["final"] is True
+    model, tok = load_model_and_tokenizer(str(SHIPPED), dtype="float32")
+    assert 2e5 < sum(p.numel() for p in model.parameters()) < 4e5
+    # A trained base, not an initialisation: its greedy answer to a held-out problem is a boxed number.
+    row = json.loads((SHIPPED / "eval_testbed_heldout.jsonl").read_text().splitlines()[0])
+    prompt = tok.apply_chat_template(
+        [{"role": "user", "content": row["problem"]}], add_generation_prompt=True, return_tensors="pt"
+    )
+    ids = prompt["input_ids"] if hasattr(prompt, "keys") else prompt
+    out = model.generate(ids, max_new_tokens=48, do_sample=False, pad_token_id=tok.pad_token_id)
+    answer = extract_answer(tok.decode(out[0, ids.shape[1] :], skip_special_tokens=True))
+    assert answer is not None and answer.isdigit(), answer
+
+
+def test_base_model_serves_the_shipped_base_only_for_its_recipe(monkeypatch, tmp_path):
+    from oneshot_trl.testbed import shipped
+
+    built = []
+    monkeypatch.setattr(shipped, "build", lambda recipe, cache, log: built.append(recipe) or tmp_path)
+    assert shipped.base_model() == shipped.SHIPPED and built == []  # no build on a fresh machine
+    assert shipped.base_model(rebuild=True) == tmp_path  # --rebuild-base builds here
+    other = replace(TestbedRecipe(), seed=1)
+    assert shipped.base_model(other) == tmp_path  # another recipe is never served the shipped base
+    assert built == [TestbedRecipe(), other]
+
+
+def test_ship_copies_a_built_base_with_a_note(tmp_path):
+    from oneshot_trl.testbed.shipped import SHIPPED, SHIPPED_FILE, ship, shipped_key
+
+    dest = ship(SHIPPED, tmp_path / "base")
+    assert sorted(p.name for p in dest.iterdir()) == sorted(p.name for p in SHIPPED.iterdir())
+    assert json.loads((dest / SHIPPED_FILE).read_text())["key"] == shipped_key()
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "config.json").write_text("{}")
+    with pytest.raises(FileNotFoundError, match="model.safetensors"):
+        ship(tmp_path / "half", tmp_path / "base")
+    assert shipped_key(tmp_path / "base") == shipped_key()  # a failed ship leaves the earlier base whole

@@ -12,8 +12,8 @@ from .options import field_help
 D = DemoConfig()  # the defaults shown in --help are the library's
 
 HELP = (
-    "Watch 1-shot RLVR on a CPU, offline: build the testbed base model, record histories with full-set GRPO, "
-    "pick π1 by historical variance, then train 1-shot on π1, the format-reward baseline and full-set GRPO "
+    "Watch 1-shot RLVR on a CPU, offline: take the testbed base model shipped with the package, record "
+    "histories with full-set GRPO, pick π1 by historical variance, then train 1-shot on π1, the format-reward baseline and full-set GRPO "
     "over several seeds, evaluate each, and say what the numbers show."
 )
 RUNS, EVAL = "Runs", "Evaluation"
@@ -40,6 +40,10 @@ def demo(
             rich_help_panel=RUNS,
         ),
     ] = None,
+    rebuild_base: Annotated[
+        bool,
+        typer.Option("--rebuild-base", help=field_help(DemoConfig, "rebuild_base"), rich_help_panel=RUNS),
+    ] = D.rebuild_base,
     eval_problems: Annotated[Optional[int], _opt("eval_problems", EVAL)] = None,
     eval_samples: Annotated[Optional[int], _opt("eval_samples", EVAL)] = None,
 ) -> None:
@@ -64,6 +68,7 @@ def demo(
         "eval_samples": eval_samples,
     }
     config = DemoConfig(**{k: v for k, v in given.items() if v is not None})  # defaults live in DemoConfig
+    config.rebuild_base = rebuild_base
     if base_seed is not None:
         config.testbed = replace(config.testbed, seed=base_seed)
     small = [f"--{k.replace('_', '-')} {v}" for k, v in given.items() if isinstance(v, int) and v < 1]
