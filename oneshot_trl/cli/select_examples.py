@@ -127,6 +127,13 @@ def select_examples(
             rich_help_panel=IN,
         ),
     ] = None,
+    max_appearances: Annotated[
+        Optional[int],
+        typer.Option(
+            help="Use only each example's first K appearances (a K-epoch full-set run is enough).",
+            rich_help_panel=IN,
+        ),
+    ] = None,
     band: Annotated[
         str, typer.Option(help="pass-band: low,high mean accuracy.", rich_help_panel=IN)
     ] = ",".join(map(str, RANK["band"].default)),
@@ -195,7 +202,9 @@ def select_examples(
         raise OneShotError(f"--band {band!r}: write two numbers, e.g. 0.1,0.9") from None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        stats = read_stats(history, history_key=history_key, tie_order=tie_order)
+        stats = read_stats(
+            history, history_key=history_key, tie_order=tie_order, max_appearances=max_appearances
+        )
     for w in caught:
         notes.print(Text.assemble(("warning: ", "yellow"), str(w.message)), highlight=False)
     if problems is not None:
@@ -231,7 +240,12 @@ def select_examples(
             print("\t".join(str(r[k]).replace("\t", " ").replace("\n", " ") for k in r))
     else:
         console.print(
-            _table(ranked[:top], problems, f"{len(ranked)} examples ranked by {method} ({history})")
+            _table(
+                ranked[:top],
+                problems,
+                f"{len(ranked)} examples ranked by {method} ({history}"
+                + (f", first {max_appearances} appearances)" if max_appearances else ")"),
+            )
         )
     if json_out:
         json_out.write_text(json.dumps(records, indent=1))
