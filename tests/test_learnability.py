@@ -168,3 +168,28 @@ def _unlabelled(tmp_path):
     path = tmp_path / "questions.jsonl"
     path.write_text(json.dumps({"problem": "Q1"}) + "\n")
     return path
+
+
+def test_demo_select(tmp_path, tiny_model):
+    """`oneshot demo --select`: a bad selector fails before anything runs; the other selectors give an
+    order of every RL row (learnability by sampling the base, as select-examples does)."""
+    import shutil
+
+    from oneshot_trl.demo import DemoConfig, _select_other, run_demo
+
+    for bad, message in (({"select": "best"}, "--select 'best'"), ({"select_samples": 1}, "at least 2")):
+        config = DemoConfig(output_dir=str(tmp_path / "demo"), **{"select": "learnability", **bad})
+        with pytest.raises(OneShotError, match=message):
+            run_demo(config)
+    assert not (tmp_path / "demo").exists()
+    base = tmp_path / "base"
+    shutil.copytree(tiny_model, base)
+    (base / "rl.jsonl").write_text(
+        "".join(json.dumps({"problem": f"What is {i} + 1?", "answer": str(i + 1)}) + "\n" for i in range(3))
+    )
+    config = DemoConfig(select="random")
+    order = _select_other(str(base), config, str(tmp_path / "select"))
+    assert sorted(order) == [0, 1, 2] and order == _select_other(str(base), config, str(tmp_path / "select"))
+    config = DemoConfig(select="learnability", select_samples=2)
+    assert sorted(_select_other(str(base), config, str(tmp_path / "select"))) == [0, 1, 2]
+    assert len(jsonl(tmp_path / "select" / "samples.jsonl")) == 6
