@@ -89,6 +89,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default="runs/selection-study")
     parser.add_argument("--cache", default=None, help="Cache of testbed base models (default: the demo's).")
+    parser.add_argument(
+        "--base", default=None, help="A built base folder (rl.jsonl, held-out file) to reuse."
+    )
     parser.add_argument("--candidates", type=int, default=16, help="Candidates, the 2 planted ones included.")
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--steps", type=int, default=30, help="GRPO steps of each 1-shot run.")
@@ -115,7 +118,7 @@ def main() -> None:
         max_workers=args.workers, mp_context=get_context("spawn"), initializer=_init_worker
     )
     with pool_exec as workers:
-        base = workers.submit(_build, TestbedRecipe(), args.cache or str(CACHE)).result()
+        base = args.base or workers.submit(_build, TestbedRecipe(), args.cache or str(CACHE)).result()
         rows = [json.loads(line) for line in (Path(base) / "rl.jsonl").open()]
         planted = _plant(rows, args.seed)
         pool = out / "pool.jsonl"
@@ -241,7 +244,8 @@ def main() -> None:
     print()
     print("selector | Spearman ρ with the gain [95% Fisher] | 95% bootstrap | top pick: gain | cost")
     for name, s in summary.items():
-        boot = f"[{s['bootstrap'][0]:+.2f}, {s['bootstrap'][1]:+.2f}]"
+        undefined = s["rho"] != s["rho"]  # NaN: a constant score or constant gains
+        boot = "-" if undefined else f"[{s['bootstrap'][0]:+.2f}, {s['bootstrap'][1]:+.2f}]"
         rho = (
             "undefined"
             if s["rho"] != s["rho"]
