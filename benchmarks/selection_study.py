@@ -14,7 +14,7 @@ testbed (CPU, minutes).
 4. Per selector, over the candidates: Spearman ρ of its score with the mean held-out gain (95% Fisher and
    bootstrap intervals), the gain of its top pick, and its cost.
 
-    python benchmarks/selection_study.py [--candidates 16] [--seeds 2] [--steps 30] [--workers 2]
+    python benchmarks/selection_study.py [--candidates 16] [--seeds 2] [--steps 20] [--workers 2]
 
 Prints the tables of the README's "How much does the choice of example matter?"; writes study.json.
 """
@@ -94,11 +94,11 @@ def main() -> None:
     )
     parser.add_argument("--candidates", type=int, default=16, help="Candidates, the 2 planted ones included.")
     parser.add_argument("--seeds", type=int, default=2)
-    parser.add_argument("--steps", type=int, default=30, help="GRPO steps of each 1-shot run.")
+    parser.add_argument("--steps", type=int, default=20, help="GRPO steps of each 1-shot run.")
     parser.add_argument("--samples", type=int, default=16, help="Learnability: samples per row.")
     parser.add_argument("--history-epochs", type=int, default=4)
     parser.add_argument("--early", type=int, default=2, help="Early variance: the first K appearances.")
-    parser.add_argument("--eval-problems", type=int, default=64)
+    parser.add_argument("--eval-problems", type=int, default=48)
     parser.add_argument("--eval-samples", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0, help="Seed of the planted rows and of random.")
