@@ -87,6 +87,14 @@ class DemoConfig:
     testbed: TestbedRecipe = field(
         default_factory=TestbedRecipe, metadata={"help": "The base model's recipe."}
     )
+    select: str = field(
+        default="std",
+        metadata={
+            "help": "How π1 is chosen: std (the paper: historical variance in the full-set run), "
+            "learnability (p(1-p) of the base model's pass rate, no history needed) or random."
+        },
+    )
+    select_samples: int = field(default=16, metadata={"help": "Samples per RL row of --select learnability."})
 
     def ks(self) -> list[int]:
         """pass@k for k = 1, 2, 4, ... up to the samples per problem (as ``oneshot eval --k 1..N``)."""
@@ -224,6 +232,34 @@ def _history_run(overrides: dict[str, Any]) -> dict:
     return {"run_dir": run_dir, "seconds": time.time() - start}
 
 
+SELECT = ("std", "learnability", "random")
+
+
+def _select_other(base: str, config: DemoConfig, out: str) -> list[int]:
+    """RL rows best first by ``config.select`` (learnability: the base model sampled on every row, as
+    ``oneshot select-examples --method learnability``; random: seeded by the base's seed)."""
+    import random
+
+    from .data import load_problems
+    from .evaluation.evaluator import load_model
+    from .learnability import SamplingConfig, rank_candidates, sample_candidates, score_candidates
+
+    problems = load_problems(str(Path(base) / "rl.jsonl"))
+    rows = list(range(len(problems)))
+    if config.select == "random":
+        return random.Random(config.testbed.seed).sample(rows, len(rows))
+    model, tokenizer = load_model(base, dtype="float32")
+    sampling = SamplingConfig(
+        samples=config.select_samples,
+        max_tokens=_max_tokens(),
+        prompt=PROMPT,
+        batch_size=256,
+        dtype="float32",
+    )
+    records = sample_candidates(model, tokenizer, problems, rows, sampling, out, overwrite=True)["records"]
+    return [c.index for c in rank_candidates(score_candidates(problems, rows, records))]
+
+
 # ---------------------------------------------------------------- orchestration
 
 
@@ -259,6 +295,15 @@ def run_demo(
     ``on_stage(stage, message)`` is called as each stage starts and as each run finishes."""
     config = config or DemoConfig()
     from .selection import rank, read_stats, trajectories
+
+    if config.select not in SELECT:
+        from .errors import OneShotError
+
+        raise OneShotError(f"--select {config.select!r}: choose one of {', '.join(SELECT)}")
+    if config.select == "learnability" and config.select_samples < 2:
+        from .errors import OneShotError
+
+        raise OneShotError(f"--select-samples {config.select_samples}: a pass rate needs at least 2")
 
     out = Path(config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -306,9 +351,17 @@ def run_demo(
 
         start = time.time()
         ranked = rank(read_stats(Path(history["run_dir"]) / "history.jsonl"))
+        if config.select != "std":  # another selector's order, shown with each row's historical std
+            by_index = {r.stats.index: r for r in ranked}
+            order = pool.submit(_select_other, base, config, str(out / "select")).result()
+            ranked = [by_index[i] for i in order]
         pi1 = ranked[0].stats
         times["select"] = time.time() - start
-        on_stage("select", f"π1 = RL row {pi1.index} (accuracy std {pi1.std:.3f} over {pi1.count} epochs)")
+        on_stage(
+            "select",
+            f"π1 = RL row {pi1.index} by {config.select} "
+            f"(accuracy std {pi1.std:.3f} over {pi1.count} epochs)",
+        )
 
         start = time.time()
         on_stage(

@@ -120,19 +120,33 @@ def _detect(path: Path) -> str:
 
 
 def read_stats(
-    path: str | Path, *, history_key: str = "hv_history", tie_order: str | None = None
+    path: str | Path,
+    *,
+    history_key: str = "hv_history",
+    tie_order: str | None = None,
+    max_appearances: int | None = None,
 ) -> list[ExampleStats]:
-    """Stream a history file of any supported format into per-example statistics, in input order."""
+    """Stream a history file of any supported format into per-example statistics, in input order.
+
+    ``max_appearances=K`` keeps only each example's first K appearances (in step order): the ranking a
+    full-set run of K epochs would have given, so a short run can stand in for the whole one."""
     path = Path(path)
     if not path.exists():
         raise OneShotError(f"history file not found: {path}")
+    if max_appearances is not None and max_appearances < 1:
+        raise OneShotError(f"--max-appearances {max_appearances}: must be at least 1")
     kind = _detect(path)
     stats: dict[int, ExampleStats] = {}
+    cap = max_appearances if max_appearances is not None else math.inf
 
     def entry(index: int) -> ExampleStats:
         if index not in stats:
             stats[index] = ExampleStats(index=index, order=len(stats))
         return stats[index]
+
+    def add(item: ExampleStats, value: float) -> None:
+        if item.count < cap:  # appearances after the first K are read (and checked) but not counted
+            item.add(value)
 
     if kind == "steps":
         for lineno, line in _lines(path):
@@ -142,7 +156,7 @@ def read_stats(
                 index = int(row["index"])
             except (json.JSONDecodeError, KeyError, TypeError, ValueError):
                 raise OneShotError(f"{where}: not a history row (expected step, index, accuracy)") from None
-            entry(index).add(_number(row.get("accuracy"), where))
+            add(entry(index), _number(row.get("accuracy"), where))
     elif kind == "rows":
         for lineno, line in _lines(path):
             where = f"{path}:{lineno}"
@@ -159,7 +173,7 @@ def read_stats(
                 raise OneShotError(f"{where}: {history_key!r} is not a list")
             item = entry(int(row["index"]))
             for value in values:
-                item.add(_number(value, where))
+                add(item, _number(value, where))
             item.extra = {k: row[k] for k in ("answer", "problem") if k in row}
             if tie_order:
                 if tie_order not in row:
@@ -182,7 +196,7 @@ def read_stats(
                 raise OneShotError(f"{where}: expected a list of accuracies")
             item = entry(index)
             for value in values:
-                item.add(_number(value, where))
+                add(item, _number(value, where))
     if not stats:
         raise OneShotError(f"{path}: no history rows")
     counts = {s.count for s in stats.values()}

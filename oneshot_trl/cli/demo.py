@@ -46,6 +46,8 @@ def demo(
     ] = D.rebuild_base,
     eval_problems: Annotated[Optional[int], _opt("eval_problems", EVAL)] = None,
     eval_samples: Annotated[Optional[int], _opt("eval_samples", EVAL)] = None,
+    select: Annotated[Optional[str], _opt("select", RUNS)] = None,
+    select_samples: Annotated[Optional[int], _opt("select_samples", RUNS)] = None,
 ) -> None:
     import time
     from dataclasses import replace
@@ -66,6 +68,8 @@ def demo(
         "cache": cache,
         "eval_problems": eval_problems,
         "eval_samples": eval_samples,
+        "select": select,
+        "select_samples": select_samples,
     }
     config = DemoConfig(**{k: v for k, v in given.items() if v is not None})  # defaults live in DemoConfig
     config.rebuild_base = rebuild_base

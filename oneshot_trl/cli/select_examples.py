@@ -7,6 +7,7 @@ import inspect
 import json
 import math
 import warnings
+from dataclasses import fields
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -16,6 +17,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import OneShotError
+from ..learnability import METHODS as SAMPLED_METHODS
+from ..learnability import SamplingConfig
 from ..selection import rank, read_stats
 from .options import AnswerKeyOpt, DatasetOpt, ProblemKeyOpt
 
@@ -26,9 +29,17 @@ console = Console()
 notes = Console(stderr=True)  # warnings and "wrote" lines: stdout stays clean for --format tsv/json
 HELP = (
     "Rank examples by the variance of their training accuracy in a full-set run (the paper's π ranking). "
-    "Give --history, or --model with --dataset to run the full-set training first."
+    "Give --history, or --model with --dataset to run the full-set training first. "
+    "Without a full-set run: --method learnability --model M --samples K samples the base model instead."
 )
 IN, OUT, RUN = "Input", "Output", "Full-set run (with --model)"
+BASE = "Base-model sampling (--method learnability, learnability-band, learnability-target)"
+SAMPLING = {f.name: f for f in fields(SamplingConfig)}
+
+
+def _sampling_opt(name: str):
+    """An option whose help and default are ``SamplingConfig``'s field (defined once, in the library)."""
+    return typer.Option(help=SAMPLING[name].metadata["help"], rich_help_panel=BASE)
 
 
 def _rows_for_table(ranked, problems):
@@ -114,7 +125,12 @@ def select_examples(
     problem_key: ProblemKeyOpt = None,
     answer_key: AnswerKeyOpt = None,
     method: Annotated[
-        str, typer.Option(help="std (the paper), var, random, pass-band.", rich_help_panel=IN)
+        str,
+        typer.Option(
+            help="std (the paper), var, random, pass-band; or, sampling the base model with no full-set run, "
+            "learnability (p(1-p) of its pass rate), learnability-band, learnability-target.",
+            rich_help_panel=IN,
+        ),
     ] = RANK["method"].default,
     history_key: Annotated[
         str, typer.Option(help="List field of a one-example-per-line JSONL.", rich_help_panel=IN)
@@ -127,12 +143,20 @@ def select_examples(
             rich_help_panel=IN,
         ),
     ] = None,
+    max_appearances: Annotated[
+        Optional[int],
+        typer.Option(
+            help="Use only each example's first K appearances (a K-epoch full-set run is enough).",
+            rich_help_panel=IN,
+        ),
+    ] = None,
     band: Annotated[
         str, typer.Option(help="pass-band: low,high mean accuracy.", rich_help_panel=IN)
     ] = ",".join(map(str, RANK["band"].default)),
-    seed: Annotated[int, typer.Option(help="Seed of --method random.", rich_help_panel=IN)] = RANK[
-        "seed"
-    ].default,
+    seed: Annotated[
+        int,
+        typer.Option(help="Seed of --method random, of --subset and of the sampling.", rich_help_panel=IN),
+    ] = RANK["seed"].default,
     top: Annotated[int, typer.Option(help="Rows to show.", rich_help_panel=OUT)] = 20,
     output_format: Annotated[
         str,
@@ -175,10 +199,52 @@ def select_examples(
         ),
     ] = None,
     output_dir: Annotated[
-        Optional[str], typer.Option(help="Output dir of the full-set run.", rich_help_panel=RUN)
+        Optional[str],
+        typer.Option(
+            help="Output dir of the full-set run, or of the base model's samples "
+            "(default runs/learnability/MODEL-DATASET; a rerun resumes there).",
+            rich_help_panel=RUN,
+        ),
     ] = None,
+    samples: Annotated[int, _sampling_opt("samples")] = SamplingConfig.samples,
+    temperature: Annotated[float, _sampling_opt("temperature")] = SamplingConfig.temperature,
+    max_tokens: Annotated[int, _sampling_opt("max_tokens")] = SamplingConfig.max_tokens,
+    prompt: Annotated[str, _sampling_opt("prompt")] = SamplingConfig.prompt,
+    batch_size: Annotated[int, _sampling_opt("batch_size")] = SamplingConfig.batch_size,
+    dtype: Annotated[str, _sampling_opt("dtype")] = SamplingConfig.dtype,
+    backend: Annotated[
+        str, typer.Option(help="hf or vllm (GPU extra), as oneshot eval.", rich_help_panel=BASE)
+    ] = "hf",
+    limit: Annotated[
+        Optional[int], typer.Option(help="Screen only the first N rows of the pool.", rich_help_panel=BASE)
+    ] = None,
+    indices: Annotated[
+        Optional[str], typer.Option(help="Screen these rows, e.g. 3,17,40-45.", rich_help_panel=BASE)
+    ] = None,
+    subset: Annotated[
+        Optional[int],
+        typer.Option(help="Screen a random subset of N rows (seeded by --seed).", rich_help_panel=BASE),
+    ] = None,
+    target: Annotated[
+        float,
+        typer.Option(help="learnability-target: the pass rate to get closest to.", rich_help_panel=BASE),
+    ] = 0.5,
+    majority: Annotated[
+        float,
+        typer.Option(
+            help="Label check: flag a row when more than this share of its samples give one answer that "
+            "the grader says differs from the label.",
+            rich_help_panel=BASE,
+        ),
+    ] = 0.5,
+    overwrite: Annotated[
+        bool, typer.Option(help="Start the samples over (else a rerun resumes).", rich_help_panel=BASE)
+    ] = False,
 ) -> None:
     from ..data import load_problems
+
+    if method in SAMPLED_METHODS:
+        return _sampled(locals())
 
     if history is None and model is None:
         raise OneShotError("pass --history FILE, or --model M --dataset D to run the full-set training first")
@@ -195,7 +261,9 @@ def select_examples(
         raise OneShotError(f"--band {band!r}: write two numbers, e.g. 0.1,0.9") from None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        stats = read_stats(history, history_key=history_key, tie_order=tie_order)
+        stats = read_stats(
+            history, history_key=history_key, tie_order=tie_order, max_appearances=max_appearances
+        )
     for w in caught:
         notes.print(Text.assemble(("warning: ", "yellow"), str(w.message)), highlight=False)
     if problems is not None:
@@ -231,7 +299,12 @@ def select_examples(
             print("\t".join(str(r[k]).replace("\t", " ").replace("\n", " ") for k in r))
     else:
         console.print(
-            _table(ranked[:top], problems, f"{len(ranked)} examples ranked by {method} ({history})")
+            _table(
+                ranked[:top],
+                problems,
+                f"{len(ranked)} examples ranked by {method} ({history}"
+                + (f", first {max_appearances} appearances)" if max_appearances else ")"),
+            )
         )
     if json_out:
         json_out.write_text(json.dumps(records, indent=1))
@@ -252,6 +325,46 @@ def select_examples(
     for path in (json_out, csv_out, plot, export):
         if path:
             notes.print(f"wrote {path}")
+
+
+def _sampled(given: dict) -> None:
+    """Rank by the base model's sampled pass rate (``cli/learnability.py``)."""
+    from . import learnability
+
+    if given["model"] is None:
+        raise OneShotError(f"--method {given['method']} samples a base model: pass --model")
+    if given["history"] is not None or given["max_appearances"] is not None:
+        raise OneShotError(f"--method {given['method']} uses no history: drop --history/--max-appearances")
+    try:
+        low, high = (float(x) for x in given["band"].split(","))
+    except ValueError:
+        raise OneShotError(f"--band {given['band']!r}: write two numbers, e.g. 0.1,0.9") from None
+    config = SamplingConfig(**{name: given[name] for name in SAMPLING if name in given})
+    learnability.run(
+        model=given["model"],
+        dataset=given["dataset"],
+        problem_key=given["problem_key"],
+        answer_key=given["answer_key"],
+        method=given["method"],
+        config=config,
+        backend=given["backend"],
+        limit=given["limit"],
+        indices=given["indices"],
+        subset=given["subset"],
+        seed=given["seed"],
+        band=(low, high),
+        target=given["target"],
+        majority=given["majority"],
+        output_dir=given["output_dir"],
+        overwrite=given["overwrite"],
+        top=given["top"],
+        output_format=given["output_format"],
+        json_out=given["json_out"],
+        csv_out=given["csv_out"],
+        export=given["export"],
+        export_count=given["export_count"],
+        copies=given["copies"],
+    )
 
 
 def _full_set_run(model, dataset, problem_key, answer_key, epochs, recipe, output_dir) -> Path:
