@@ -1,4 +1,4 @@
-"""Build the default testbed base model on this machine and ship it with the package (``oneshot_trl/testbed/base``).
+"""Build the default testbed base model here and ship it with the package (``oneshot_trl/testbed/base``).
 
 Run it after any change to the testbed's recipe or build code (``tests/test_testbed.py`` fails until then),
 then regenerate the README's demo figures: every machine's demo starts from the base shipped here.

@@ -13,8 +13,9 @@ D = DemoConfig()  # the defaults shown in --help are the library's
 
 HELP = (
     "Watch 1-shot RLVR on a CPU, offline: take the testbed base model shipped with the package, record "
-    "histories with full-set GRPO, pick π1 by historical variance, then train 1-shot on π1, the format-reward baseline and full-set GRPO "
-    "over several seeds, evaluate each, and say what the numbers show."
+    "histories with full-set GRPO, pick π1 by historical variance, then train 1-shot on π1, the "
+    "format-reward baseline and full-set GRPO over several seeds, evaluate each, and say what the numbers "
+    "show."
 )
 RUNS, EVAL = "Runs", "Evaluation"
 

@@ -1,4 +1,4 @@
-"""The testbed base model shipped with the package, so that every machine starts the demo from the same weights.
+"""The testbed base model shipped with the package, so that every machine starts the demo from one base.
 
 SFT's floating-point reductions differ between CPUs, so the same recipe and seed build different bases on two
 machines, and where a base lands decides what RL has left to teach. The default recipe's base is therefore
