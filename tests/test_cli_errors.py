@@ -23,7 +23,7 @@ UNKNOWN, MISSING, BAD_TYPE, BAD_FILE = "unknown option", "missing value", "bad t
 # or arguments: an unknown option and an extra argument are the mistakes it can be given; `examples show` has
 # no typed option: its bad value is an example id.
 CASES = [
-    ((), ["--bogus"], UNKNOWN, "No such option: --bogus; see 'oneshot --help'"),
+    ((), ["--bogus"], UNKNOWN, "see 'oneshot --help'"),
     (("train",), ["--bogus", "1"], UNKNOWN, "unknown option(s) --bogus"),
     (("train",), ["--max-steps"], MISSING, "'--max-steps' requires an argument"),
     (("train",), ["--max-steps", "x"], BAD_TYPE, "Invalid value for '--max-steps'"),
@@ -38,10 +38,10 @@ CASES = [
         ("examples", "list"),
         ["--bogus"],
         UNKNOWN,
-        "No such option: --bogus; see 'oneshot examples list --help'",
+        "see 'oneshot examples list --help'",
     ),
     (("examples", "list"), ["extra"], BAD_TYPE, "unexpected extra argument"),
-    (("examples", "show"), ["pi1", "--bogus"], UNKNOWN, "No such option: --bogus"),
+    (("examples", "show"), ["pi1", "--bogus"], UNKNOWN, "--bogus"),
     (("examples", "show"), ["pi1", "--dataset"], MISSING, "'--dataset' requires an argument"),
     (("examples", "show"), [], MISSING, "Missing argument"),
     (("examples", "show"), ["pix", "--dataset", "{problems}"], BAD_TYPE, "unknown example id 'pix'"),
@@ -51,17 +51,17 @@ CASES = [
         ("select-examples",),
         ["--bogus"],
         UNKNOWN,
-        "No such option: --bogus; see 'oneshot select-examples --help'",
+        "see 'oneshot select-examples --help'",
     ),
     (("select-examples",), ["--top"], MISSING, "'--top' requires an argument"),
     (("select-examples",), ["--top", "x"], BAD_TYPE, "Invalid value for '--top'"),
     (("select-examples",), ["--history", "{missing}"], BAD_FILE, "history file not found"),
     (("select-examples",), ["--history", "{file}"], BAD_FILE, "malformed or truncated JSON"),
-    (("eval",), ["--bogus", "1"], UNKNOWN, "No such option: --bogus"),
+    (("eval",), ["--bogus", "1"], UNKNOWN, "--bogus"),
     (("eval",), ["--limit"], MISSING, "'--limit' requires an argument"),
     (("eval",), ["--limit", "x"], BAD_TYPE, "Invalid value for '--limit'"),
     (("eval",), ["--model", "{missing}"], BAD_FILE, "could not read the config of"),
-    (("eval", "compare"), ["a", "b", "--bogus"], UNKNOWN, "No such option: --bogus"),
+    (("eval", "compare"), ["a", "b", "--bogus"], UNKNOWN, "--bogus"),
     (("eval", "compare"), ["a", "b", "--k"], MISSING, "'--k' requires an argument"),
     (("eval", "compare"), ["{missing}", "{missing}", "--k", "x"], BAD_TYPE, "x"),
     (("eval", "compare"), ["{missing}", "{file}"], BAD_FILE, "samples.jsonl not found"),
@@ -69,16 +69,16 @@ CASES = [
         ("testbed", "build"),
         ["--bogus"],
         UNKNOWN,
-        "No such option: --bogus; see 'oneshot testbed build --help'",
+        "see 'oneshot testbed build --help'",
     ),
     (("testbed", "build"), ["--seed"], MISSING, "'--seed' requires an argument"),
     (("testbed", "build"), ["--max-steps", "x"], BAD_TYPE, "Invalid value for '--max-steps'"),
     (("testbed", "build"), ["--cache", "{file}"], BAD_FILE, "a file is in the way; pass a folder"),
-    (("testbed", "tiny"), ["out", "--bogus"], UNKNOWN, "No such option: --bogus"),
+    (("testbed", "tiny"), ["out", "--bogus"], UNKNOWN, "--bogus"),
     (("testbed", "tiny"), ["out", "--layers"], MISSING, "'--layers' requires an argument"),
     (("testbed", "tiny"), ["out", "--layers", "x"], BAD_TYPE, "Invalid value for '--layers'"),
     (("testbed", "tiny"), ["{file}"], BAD_FILE, "{file}: a file is in the way; pass a folder"),
-    (("demo",), ["--bogus"], UNKNOWN, "No such option: --bogus; see 'oneshot demo --help'"),
+    (("demo",), ["--bogus"], UNKNOWN, "see 'oneshot demo --help'"),
     (("demo",), ["--steps"], MISSING, "'--steps' requires an argument"),
     (("demo",), ["--steps", "x"], BAD_TYPE, "Invalid value for '--steps'"),
     (
@@ -105,6 +105,8 @@ def test_bad_input_is_one_line_and_exit_2(command, args, kind, message, capsys, 
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), err
     assert message.format(**paths) in lines[0], (kind, lines[0])
+    if kind == UNKNOWN:  # "No such option: --bogus", or in newer click "No such option '--bogus'"
+        assert "--bogus" in lines[0] and ("no such option" in lines[0].lower() or "unknown option" in lines[0])
 
 
 def test_every_subcommand_is_covered_by_each_kind_of_mistake():
