@@ -348,7 +348,7 @@ def resolve(
         values["total_episodes"] = max(1, layout.max_steps) * layout.prompts_per_step * layout.num_generations
     argv = _to_args(values) + list(extra_args or [])  # now with the layout's values
     parser = _one_line_errors(HfArgumentParser((RunConfig, config_cls)))
-    # Unknown options first: building the configs runs their checks (bf16 needs a GPU), which would hide a typo.
+    # Unknown options first: building the configs runs their checks (bf16 needs a GPU), which hid a typo.
     _, rest = parser.parse_known_args(argv)
     if rest:
         raise OneShotError(

@@ -49,9 +49,9 @@ app.command("demo", help=demo.HELP)(demo.demo)
 
 err_console = Console(stderr=True)
 
-# Click's exception classes as Typer raises them: typer up to 0.2x uses the `click` package, newer typer its own
-# copy (typer._click), whose classes the `click` package's do not catch. typer.BadParameter is click's
-# BadParameter in both, so its bases are the classes in use.
+# Click's exception classes as Typer raises them: older typer (0.15) raises the `click` package's, newer typer
+# (0.29) those of its own copy of click (typer._click), which the `click` package's classes do not catch.
+# typer.BadParameter is click's BadParameter in both, so its bases are the classes in use.
 ClickException, UsageError = (
     next(c for c in typer.BadParameter.__mro__ if c.__name__ == name)
     for name in ("ClickException", "UsageError")
