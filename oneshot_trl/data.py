@@ -139,6 +139,12 @@ def download(url: str, cache: Path | None = None) -> Path:
             reason = f"HTTP {e.response.status_code} {e.response.reason}"
         elif isinstance(e, requests.exceptions.ChunkedEncodingError):  # urllib3's IncompleteRead
             reason = "the connection broke off mid-download"
+        elif isinstance(e, requests.Timeout):
+            reason = "the server stopped answering"
+        elif isinstance(
+            e, requests.ConnectionError
+        ):  # its text is urllib3's retry report, several lines long
+            reason = f"cannot reach {urlsplit(url).netloc}: offline?"
         else:
             reason = " ".join(str(e).split())[:200] or type(e).__name__
         raise OneShotError(

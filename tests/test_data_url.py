@@ -140,3 +140,15 @@ def test_failed_download_is_one_line_and_leaves_nothing_in_the_cache(server, cap
 def test_a_url_must_name_a_data_file():
     with pytest.raises(OneShotError, match=r"names a \.jsonl, \.json or \.parquet file"):
         load_problems("http://127.0.0.1:9/data/problems.csv")
+
+
+def test_no_server_is_one_line_naming_the_host(tmp_path, monkeypatch):
+    import socket
+
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr(data, "DOWNLOADS", tmp_path / "downloads")
+    with pytest.raises(OneShotError, match=rf"cannot reach 127\.0\.0\.1:{port}: offline\?\); retry"):
+        load_problems(f"http://127.0.0.1:{port}/dsr_sub.parquet")
+    assert list((tmp_path / "downloads").iterdir()) == []
