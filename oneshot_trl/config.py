@@ -268,13 +268,24 @@ def _apply_nulls(nulls: set[str], *configs) -> None:
         setattr(owner, name, None)
 
 
+def _one_line_errors(parser):
+    """argparse answers a bad value (``--max_steps x``) with its whole usage and an exit; here, one line."""
+
+    def error(message: str):
+        raise OneShotError(f"invalid configuration: {message}")
+
+    parser.error = error
+    return parser
+
+
 def _pre_parse(argv: list[str], defaults: dict[str, Any]):
     """The algorithm and batch-layout values only, read before the trainer config validates them (its own
     errors lack the numbers)."""
     import argparse
 
     base = {f.name: f.default for cls in (RunConfig, OneShotGRPOConfig) for f in fields(cls)}
-    layout = argparse.ArgumentParser(add_help=False, allow_abbrev=False)  # --prompt is not --prompts_per_step
+    # allow_abbrev off: --prompt is not --prompts_per_step
+    layout = _one_line_errors(argparse.ArgumentParser(add_help=False, allow_abbrev=False))
     layout.add_argument("--algo", default=defaults.get("algo", "grpo"))
     for name in ("prompts_per_step", "num_generations", "per_device_train_batch_size", "max_steps"):
         layout.add_argument(f"--{name}", type=int, default=base[name])
@@ -335,11 +346,17 @@ def resolve(
     )
     if algo == "ppo":  # TRL's PPO counts episodes (responses); oneshot counts optimizer steps everywhere
         values["total_episodes"] = max(1, layout.max_steps) * layout.prompts_per_step * layout.num_generations
-    parser = HfArgumentParser((RunConfig, config_cls))
-    try:
-        run, args, rest = parser.parse_args_into_dataclasses(
-            args=_to_args(values) + list(extra_args or []), return_remaining_strings=True
+    argv = _to_args(values) + list(extra_args or [])  # now with the layout's values
+    parser = _one_line_errors(HfArgumentParser((RunConfig, config_cls)))
+    # Unknown options first: building the configs runs their checks (bf16 needs a GPU), which hid a typo.
+    _, rest = parser.parse_known_args(argv)
+    if rest:
+        raise OneShotError(
+            f"unknown option(s) {' '.join(rest)}; options are RunConfig and "
+            f"{config_cls.__mro__[1].__name__} field names"
         )
+    try:
+        run, args, rest = parser.parse_args_into_dataclasses(args=argv, return_remaining_strings=True)
     except SystemExit:
         raise OneShotError("could not parse the configuration (see the message above)") from None
     except (ValueError, TypeError) as e:

@@ -7,9 +7,13 @@ example(s) into N rows; each row is its own GRPO group of ``num_generations`` co
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from datasets import Dataset
 
@@ -23,6 +27,9 @@ DEFAULT_DATASET = (
     "https://raw.githubusercontent.com/ypwang61/One-Shot-RLVR/main/data/train/one_shot_rlvr/dsr_sub.parquet"
 )
 LOCAL_SUFFIXES = (".jsonl", ".json", ".parquet")
+#: Where a dataset URL's file is kept once downloaded (``ONESHOT_CACHE`` moves it): one file per URL, reused
+#: until deleted.
+DOWNLOADS = Path(os.environ.get("ONESHOT_CACHE") or Path.home() / ".cache" / "oneshot-trl") / "downloads"
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -80,7 +87,11 @@ def _read_local(path: Path) -> Dataset:
         raise OneShotError(f"dataset file not found: {path}")
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        return Dataset.from_parquet(str(path))
+        try:
+            return Dataset.from_parquet(str(path))
+        except Exception as e:  # pyarrow's errors (not a parquet file, truncated) have no common base
+            reason = " ".join(str(e).split())[:160] or type(e).__name__
+            raise OneShotError(f"{path}: not a readable parquet file ({reason})") from None
     rows = _read_jsonl(path) if suffix == ".jsonl" else _read_json(path)
     if not rows:
         raise OneShotError(f"{path}: no rows")
@@ -93,13 +104,60 @@ def _answer_text(answer: Any) -> str:
     return str(answer)
 
 
+def download(url: str, cache: Path | None = None) -> Path:
+    """The local copy of a dataset file at ``url``, downloaded on first use into ``cache`` (default
+    ``DOWNLOADS``).
+
+    With ``requests`` (a dependency), not fsspec's HTTP file system, which needs aiohttp, a package that
+    datasets 5 no longer installs. The file is written under a temporary name and renamed once complete, so
+    an interrupted download leaves nothing that a later run would take for the file.
+    """
+    import requests
+
+    cache = Path(cache or DOWNLOADS)
+    name = Path(urlsplit(url).path).name or "data"
+    target = cache / f"{hashlib.sha256(url.encode()).hexdigest()[:16]}-{name}"
+    if target.exists():
+        return target
+    cache.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(dir=cache, prefix=f".{target.name}.", suffix=".partial")
+    try:
+        with os.fdopen(fd, "wb") as f, requests.get(url, stream=True, timeout=(10, 60)) as response:
+            response.raise_for_status()
+            expected = response.headers.get("Content-Length")
+            received = 0
+            for chunk in response.iter_content(chunk_size=1 << 20):
+                f.write(chunk)
+                received += len(chunk)
+            # Older urllib3 accepts a body shorter than its Content-Length without complaint.
+            if expected is not None and received != int(expected):
+                raise OSError(f"the connection broke off mid-download, at {received} of {expected} bytes")
+        os.replace(partial, target)
+    except (requests.RequestException, OSError) as e:
+        Path(partial).unlink(missing_ok=True)
+        if isinstance(e, requests.HTTPError) and e.response is not None:
+            reason = f"HTTP {e.response.status_code} {e.response.reason}"
+        elif isinstance(e, requests.exceptions.ChunkedEncodingError):  # urllib3's IncompleteRead
+            reason = "the connection broke off mid-download"
+        elif isinstance(e, requests.Timeout):
+            reason = "the server stopped answering"
+        elif isinstance(
+            e, requests.ConnectionError
+        ):  # its text is urllib3's retry report, several lines long
+            reason = f"cannot reach {urlsplit(url).netloc}: offline?"
+        else:
+            reason = " ".join(str(e).split())[:200] or type(e).__name__
+        raise OneShotError(
+            f"could not download {url} ({reason}); retry, or download the file and pass "
+            f"--dataset path/to/{name}"
+        ) from None
+    return target
+
+
 def _load_remote(source: str, split: str, config: str | None = None) -> Dataset:
     import datasets
 
     try:
-        if source.startswith(("http://", "https://")):
-            builder = "parquet" if source.endswith(".parquet") else "json"
-            return datasets.load_dataset(builder, data_files=source, split=split)
         return datasets.load_dataset(source, config, split=split)
     except Exception as e:  # offline, unknown id, missing split: all end the same way for the user
         reason = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
@@ -141,7 +199,17 @@ def load_problems(
     """
     source = source or DEFAULT_DATASET
     local = Path(source).expanduser()
-    if local.suffix.lower() in LOCAL_SUFFIXES and not source.startswith(("http://", "https://")):
+    if source.startswith(("http://", "https://")):
+        suffix = Path(urlsplit(source).path).suffix.lower()
+        if suffix not in LOCAL_SUFFIXES:
+            raise OneShotError(f"{source}: a dataset URL names a .jsonl, .json or .parquet file")
+        path = download(source)
+        try:
+            ds = _read_local(path)
+        except OneShotError as e:
+            path.unlink(missing_ok=True)  # not kept: the next run downloads it again
+            raise OneShotError(str(e).replace(str(path), source)) from None
+    elif local.suffix.lower() in LOCAL_SUFFIXES:
         ds = _read_local(local)
     elif local.exists():
         raise OneShotError(f"{source}: unsupported file type; use .jsonl, .json or .parquet")

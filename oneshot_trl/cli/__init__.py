@@ -8,7 +8,6 @@ from __future__ import annotations
 import sys
 import warnings
 
-import click
 import typer
 from typer.core import TyperGroup
 from rich.console import Console
@@ -23,10 +22,10 @@ class OneshotGroup(TyperGroup):
     """The subcommands, with ``train`` built only when it is asked for: its options are generated from TRL's
     config classes, and importing those (TRL, torch) would slow every other subcommand by seconds."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: typer.Context) -> list[str]:
         return ["train", *super().list_commands(ctx)]
 
-    def get_command(self, ctx: click.Context, name: str):
+    def get_command(self, ctx: typer.Context, name: str):
         if name == "train":
             return train.command()
         return super().get_command(ctx, name)
@@ -49,6 +48,34 @@ app.add_typer(testbed.app, name="testbed")
 app.command("demo", help=demo.HELP)(demo.demo)
 
 err_console = Console(stderr=True)
+
+# Click's exception classes as Typer raises them: older typer (0.15) raises the `click` package's, newer typer
+# (0.29) those of its own copy of click (typer._click), which the `click` package's classes do not catch.
+# typer.BadParameter is click's BadParameter in both, so its bases are the classes in use.
+ClickException, UsageError = (
+    next(c for c in typer.BadParameter.__mro__ if c.__name__ == name)
+    for name in ("ClickException", "UsageError")
+)
+
+
+# A path given on the command line that the file system refuses (an output folder that is a file, a folder
+# with no write permission): the fix for each refusal.
+PATH_FIXES = {
+    FileExistsError: "a file is in the way; pass a folder",
+    NotADirectoryError: "a file is in the way; pass a folder",
+    IsADirectoryError: "it is a folder; pass a file",
+    PermissionError: "permission denied; pass a path you can write to",
+    FileNotFoundError: "not found; check the path",
+}
+
+
+def _error(e) -> str:
+    """Click's error as one line, with the help command that shows the valid usage."""
+    message = " ".join(e.format_message().split())
+    if isinstance(e, UsageError):
+        command = e.ctx.command_path if e.ctx is not None else "oneshot"
+        return f"{message.rstrip('.')}; see '{command} --help'"
+    return message
 
 
 def _quiet_libraries() -> None:
@@ -75,10 +102,23 @@ def main(argv: list[str] | None = None) -> None:
     except OneShotError as e:
         err_console.print(Text.assemble(("error: ", "bold red"), str(e)), highlight=False, soft_wrap=True)
         sys.exit(2)
-    except click.exceptions.Abort:
+    except tuple(PATH_FIXES) as e:
+        if e.filename is None:  # not about a path: a bug, whose traceback is wanted
+            raise
+        fix = next(fix for cls, fix in PATH_FIXES.items() if isinstance(e, cls))
+        err_console.print(
+            Text.assemble(("error: ", "bold red"), f"{e.filename}: {fix}"), highlight=False, soft_wrap=True
+        )
+        sys.exit(2)
+    except typer.Abort:
         err_console.print("aborted")
         sys.exit(130)
-    except click.exceptions.ClickException as e:
-        e.show()
+    except ClickException as e:
+        if type(e).__name__ == "NoArgsIsHelpError":  # `oneshot` (or a group) alone: click prints the help
+            e.show()
+        else:
+            err_console.print(
+                Text.assemble(("error: ", "bold red"), _error(e)), highlight=False, soft_wrap=True
+            )
         sys.exit(e.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
