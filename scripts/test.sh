@@ -50,7 +50,8 @@ for d in tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-depende
 print(", ".join(f"{p} {m.version(p)}" for p in ("torch", "trl", "transformers", "datasets", "peft", "accelerate",
       "math-verify", "typer", "click", "rich", "numpy", "matplotlib", "pyyaml", "requests")))'
   .venv-lowest/bin/python -m pytest tests/test_cli.py tests/test_cli_errors.py tests/test_data_url.py \
-    tests/test_examples_data.py tests/test_rewards.py tests/test_rewards_faults.py tests/test_rewards_fuzz.py "$@"
+    tests/test_examples_data.py tests/test_rewards.py tests/test_rewards_faults.py tests/test_rewards_fuzz.py \
+    tests/test_rewards_soundness.py "$@"
   ;;
 --wheel)
   shift
