@@ -3,7 +3,6 @@ with no full-set run (the library side is ``oneshot_trl.learnability``)."""
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from pathlib import Path
@@ -13,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..errors import OneShotError
+from .options import write_records
 
 console = Console()
 notes = Console(stderr=True)
@@ -164,13 +164,7 @@ def run(
         )
     if not ranked:
         raise OneShotError(f"no candidate passed --method {method} (band {band[0]},{band[1]})")
-    if json_out:
-        json_out.write_text(json.dumps(records, indent=1))
-    if csv_out:
-        with csv_out.open("w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(records[0]))
-            writer.writeheader()
-            writer.writerows(records)
+    write_records(records, json_out, csv_out)
     if export:
         with export.open("w") as f:
             for r, c in enumerate(ranked[:export_count], start=1):

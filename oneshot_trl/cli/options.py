@@ -71,3 +71,17 @@ def field_parameter(cls, name: str, panel: str, flag: str | None = None):
     return inspect.Parameter(
         name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[Optional[kind], option]
     )
+
+
+def write_records(records: list[dict], json_out=None, csv_out=None) -> None:
+    """The ranking's rows to ``--json`` and ``--csv`` (each only when asked for), one row a ranked example."""
+    import csv
+    import json
+
+    if json_out:
+        json_out.write_text(json.dumps(records, indent=1))
+    if csv_out:
+        with csv_out.open("w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(records[0]))
+            writer.writeheader()
+            writer.writerows(records)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import inspect
 import json
 import math
@@ -20,7 +19,7 @@ from ..errors import OneShotError
 from ..learnability import METHODS as SAMPLED_METHODS
 from ..learnability import SamplingConfig
 from ..selection import rank, read_stats
-from .options import AnswerKeyOpt, DatasetOpt, ProblemKeyOpt
+from .options import AnswerKeyOpt, DatasetOpt, ProblemKeyOpt, write_records
 
 # The defaults shown are the library's.
 RANK, READ = inspect.signature(rank).parameters, inspect.signature(read_stats).parameters
@@ -306,13 +305,7 @@ def select_examples(
                 + (f", first {max_appearances} appearances)" if max_appearances else ")"),
             )
         )
-    if json_out:
-        json_out.write_text(json.dumps(records, indent=1))
-    if csv_out:
-        with csv_out.open("w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(records[0]))
-            writer.writeheader()
-            writer.writerows(records)
+    write_records(records, json_out, csv_out)
     if plot:
         _plot(plot, ranked, history, history_key, top, method)
     if export:
