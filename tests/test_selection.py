@@ -346,6 +346,26 @@ def test_one_command_from_nothing_to_pi1(tmp_path, capsys, tiny_model):
     assert json.loads((tmp_path / "pi1.jsonl").read_text())["problem"].startswith("What is")
 
 
+@pytest.mark.ppo
+def test_full_set_run_sets_its_steps_through_resolve_so_ppo_counts_them(tmp_path, monkeypatch):
+    """`select-examples --model` sizes the full-set run from the pool (epochs x steps per epoch). A PPO recipe
+    turns max_steps into TRL's total_episodes inside `resolve`; setting max_steps after it left the recipe's
+    3 steps' worth of episodes, so the run trained another number of steps than it reported."""
+    from oneshot_trl import train
+    from oneshot_trl.cli.select_examples import _full_set_run
+
+    data = tmp_path / "d.jsonl"
+    data.write_text(
+        "".join(json.dumps({"problem": f"{i}+{i}?", "answer": str(2 * i)}) + "\n" for i in range(10))
+    )
+    seen = []
+    monkeypatch.setattr(train, "run_training", lambda run, args: seen.append((run, args)) or tmp_path)
+    _full_set_run("unused-model", str(data), None, None, 2, "ppo-tiny-cpu", str(tmp_path / "full"))
+    [(run, args)] = seen
+    assert args.max_steps == 2 * 3  # 10 rows, 4 prompts a step: 3 steps an epoch
+    assert args.total_episodes == args.max_steps * run.prompts_per_step * 2  # 2 generations a prompt
+
+
 def test_step_metrics_shared_by_grpo_and_ppo():
     from oneshot_trl.history import accuracy_metrics, step_rows
 

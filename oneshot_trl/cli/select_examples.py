@@ -368,17 +368,18 @@ def _full_set_run(model, dataset, problem_key, answer_key, epochs, recipe, outpu
 
     if dataset is None:
         raise OneShotError("--model needs --dataset (the full set to train on)")
-    run, args = resolve(
-        recipe,
-        overrides={
-            "model": model,
-            "dataset": dataset,
-            "problem_key": problem_key,
-            "answer_key": answer_key,
-            "output_dir": output_dir or "runs/full-set",
-        },
-    )
+    overrides = {
+        "model": model,
+        "dataset": dataset,
+        "problem_key": problem_key,
+        "answer_key": answer_key,
+        "output_dir": output_dir or "runs/full-set",
+    }
+    run, _ = resolve(recipe, overrides=overrides)
     rows = len(load_problems(dataset, problem_key=run.problem_key, answer_key=run.answer_key))
-    args.max_steps = epochs * math.ceil(rows / run.prompts_per_step)
+    # The step count goes through resolve, not onto the parsed config: a PPO recipe derives its episode count
+    # (TRL's total_episodes) from max_steps there, and would otherwise run the recipe's number of steps.
+    overrides["max_steps"] = epochs * math.ceil(rows / run.prompts_per_step)
+    run, args = resolve(recipe, overrides=overrides)
     out = run_training(run, args)
     return out / "history.jsonl"
