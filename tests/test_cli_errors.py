@@ -64,7 +64,12 @@ CASES = [
     (("eval", "compare"), ["a", "b", "--bogus"], UNKNOWN, "--bogus"),
     (("eval", "compare"), ["a", "b", "--k"], MISSING, "'--k' requires an argument"),
     (("eval", "compare"), ["{missing}", "{missing}", "--k", "x"], BAD_TYPE, "x"),
-    (("eval", "compare"), ["{missing}", "{file}"], BAD_FILE, "samples.jsonl not found"),
+    (
+        ("eval", "compare"),
+        ["{missing}", "{file}"],
+        BAD_FILE,
+        "summary.json not found: pass an output dir of `oneshot eval`",
+    ),
     (
         ("testbed", "build"),
         ["--bogus"],

@@ -277,6 +277,7 @@ def compare_command(
 
     from ..evaluation.report import compare, compare_arms, difference_lines, parse_ks
 
+    ks = parse_ks(k)  # a bad --k is named before any file is read
     arms = _groups(group or [], eval_dirs or [])
     if len(arms) < 2:
         raise OneShotError("compare needs at least two eval dirs or groups")
@@ -284,7 +285,7 @@ def compare_command(
     console.print(_compare_table(result))
     for line in difference_lines(result):
         console.print(line, highlight=False)
-    curves = compare(arms, parse_ks(k), output)
+    curves = compare(arms, ks, output)
     for label, per_bench in curves.items():
         for bench, points in per_bench.items():
             console.print(
