@@ -141,9 +141,8 @@ def download(url: str, cache: Path | None = None) -> Path:
             reason = "the connection broke off mid-download"
         elif isinstance(e, requests.Timeout):
             reason = "the server stopped answering"
-        elif isinstance(
-            e, requests.ConnectionError
-        ):  # its text is urllib3's retry report, several lines long
+        # a ConnectionError's text is urllib3's retry report, several lines long
+        elif isinstance(e, requests.ConnectionError):
             reason = f"cannot reach {urlsplit(url).netloc}: offline?"
         else:
             reason = " ".join(str(e).split())[:200] or type(e).__name__

@@ -27,6 +27,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from .errors import OneShotError
 from .testbed.build import CACHE, PROMPT, RECIPE_FILE, TestbedRecipe
 from .testbed.shipped import SHIPPED_FILE
 
@@ -297,12 +298,8 @@ def run_demo(
     from .selection import rank, read_stats, trajectories
 
     if config.select not in SELECT:
-        from .errors import OneShotError
-
         raise OneShotError(f"--select {config.select!r}: choose one of {', '.join(SELECT)}")
     if config.select == "learnability" and config.select_samples < 2:
-        from .errors import OneShotError
-
         raise OneShotError(f"--select-samples {config.select_samples}: a pass rate needs at least 2")
 
     out = Path(config.output_dir)

@@ -664,10 +664,10 @@ def _exp(x: Value) -> Value:
     if _precise():
         return _precise_function("exp", x)
     iv = enclose(x)
-    if iv.hi > 709:
-        hi = math.inf
-        lo = _FMAX if iv.lo > 709 else math.exp(iv.lo)
-        return _widen(lo, hi) if iv.lo <= 709 else Interval(_FMAX, math.inf)
+    if iv.hi > 709:  # exp overflows a float past ~709.78
+        if iv.lo > 709:
+            return Interval(_FMAX, math.inf)
+        return _widen(math.exp(iv.lo), math.inf)
     return _monotone(math.exp, iv.lo, iv.hi)
 
 
