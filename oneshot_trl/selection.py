@@ -21,9 +21,9 @@ import math
 import random
 import warnings
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from .errors import OneShotError
 

@@ -11,11 +11,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from datasets import Dataset
 
-from conftest import run_cli
 from oneshot_trl import data
 from oneshot_trl.data import load_problems
 from oneshot_trl.errors import OneShotError
 from oneshot_trl.prompts import TRAIN_SUFFIX
+
+from conftest import run_cli
 
 PROBLEMS = [
     ("What is 1+1?", "2"),

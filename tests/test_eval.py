@@ -11,11 +11,12 @@ from math import comb
 import pytest
 import torch
 
-from conftest import exit_code
 from oneshot_trl.errors import OneShotError
 from oneshot_trl.evaluation import BENCHMARKS, pass_at_k
 from oneshot_trl.evaluation.benchmarks import load_benchmark, parse_benchmarks
 from oneshot_trl.evaluation.metrics import summarize
+
+from conftest import exit_code
 
 
 @pytest.mark.parametrize("n", [1, 2, 5, 8, 16, 64, 100, 256])

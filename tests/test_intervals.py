@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import exit_code
 from oneshot_trl.evaluation import intervals
 from oneshot_trl.evaluation.metrics import summarize
 from oneshot_trl.evaluation.report import compare_arms, pick_checkpoint, pick_lines, sweep_intervals
+
+from conftest import exit_code
 
 DRAWS = 2000
 

@@ -27,8 +27,8 @@ def test_clip_each_clips_policy_and_critic_separately():
 def _trainer(tiny_model, dsr, tmp_path, **overrides):
     from oneshot_trl.config import resolve
     from oneshot_trl.modeling import load_model_and_tokenizer
-    from oneshot_trl.trainers.ppo import build_ppo_trainer
     from oneshot_trl.train import _training_set
+    from oneshot_trl.trainers.ppo import build_ppo_trainer
 
     run, args = resolve(
         "ppo-tiny-cpu",

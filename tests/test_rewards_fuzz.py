@@ -3,9 +3,8 @@ verdict, and a string is always equivalent to itself."""
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import time
+from fractions import Fraction
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from oneshot_trl.cli import main
+
 from conftest import jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,8 +46,8 @@ def ppo(tmp_path, tiny_model, dsr, *extra, expect=0):
 
 @pytest.mark.ppo
 def test_verifiable_reward_model_grades_decoded_responses(tiny_model):
-    from oneshot_trl.trainers.ppo import VerifiableRewardModel
     from oneshot_trl.modeling import load_tokenizer
+    from oneshot_trl.trainers.ppo import VerifiableRewardModel
 
     tok = load_tokenizer(tiny_model)
     prompt = tok("Q: 12.8?", add_special_tokens=False)["input_ids"]

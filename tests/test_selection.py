@@ -8,10 +8,10 @@ import warnings
 
 import pytest
 
-from oneshot_trl.cli import main
 from oneshot_trl.errors import OneShotError
 from oneshot_trl.examples import PI_TO_INDEX
 from oneshot_trl.selection import rank, read_stats
+
 from conftest import run_cli
 
 

@@ -130,7 +130,7 @@ def model_fingerprint(model: Any) -> dict:
     return {"hub_id": name, "commit": getattr(getattr(model, "config", None), "_commit_hash", None)}
 
 
-def _sample_protocol(config: "EvalConfig", spec: BenchmarkSpec, dtype: str) -> dict:
+def _sample_protocol(config: EvalConfig, spec: BenchmarkSpec, dtype: str) -> dict:
     """Everything that changes how a benchmark's samples are made or graded (``limit`` only picks
     problems)."""
     return {

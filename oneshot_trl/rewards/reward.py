@@ -7,8 +7,9 @@ Completions are strings or conversations (the last message's content is graded).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 from . import grade
 from .extract import extract_answer

@@ -150,7 +150,7 @@ class OneShotPPOConfig(_ppo_config_base()):
 
 
 class _GradingBackbone(nn.Module):
-    def __init__(self, owner: "VerifiableRewardModel") -> None:
+    def __init__(self, owner: VerifiableRewardModel) -> None:
         super().__init__()
         self._owner = [owner]  # a list, so the owner is not registered as a submodule (no cycle)
 
@@ -560,9 +560,7 @@ def build_ppo_trainer(
     episode_offset: int = 0,
 ) -> Any:
     """TRL's PPOTrainer with the value model initialised from the policy and the grading reward model."""
-    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
-
-    from transformers import set_seed
+    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, set_seed
 
     PPOTrainer = _trainer_class()
     dataset, lookup = tokenize_prompts(train_rows, tokenizer, args.num_generations)
