@@ -187,14 +187,14 @@ def part_full_set(data_dir: Path, steps: int) -> dict:
         ours_time += time.perf_counter() - start
         start = time.perf_counter()
         mv_verdicts = {}  # the same within-step deduplication: one check per distinct (answer, gold)
-        for completion, gold in zip(completions, golds):
+        for completion, gold in zip(completions, golds, strict=True):
             answer = extract_answer(completion)
             if answer is not None and (answer, gold) not in mv_verdicts:
                 mv_verdicts[(answer, gold)] = mv_equal(f"\\boxed{{{answer}}}", gold)
         mv_time += time.perf_counter() - start
         ours_verdicts = {
             (extract_answer(c), g): r == 1.0
-            for c, g, r in zip(completions, golds, rewards)
+            for c, g, r in zip(completions, golds, rewards, strict=True)
             if r is not None and extract_answer(c) is not None
         }
         disagree += sum(mv_verdicts[k] != v for k, v in ours_verdicts.items())
@@ -230,14 +230,14 @@ def part_math500(data_dir: Path) -> dict:
     get_pool().calls = 0
     slowest, correct = 0.0, 0
     start = time.perf_counter()
-    for completion, (_, gold) in zip(completions, pairs):
+    for completion, (_, gold) in zip(completions, pairs, strict=True):
         t = time.perf_counter()
         pred = extract_answer(completion)
         correct += bool(pred is not None and is_equivalent(pred, gold))
         slowest = max(slowest, time.perf_counter() - t)
     ours = len(pairs) / (time.perf_counter() - start)
     start = time.perf_counter()
-    mv_correct = sum(mv_equal(c, gold) for c, (_, gold) in zip(completions, pairs))
+    mv_correct = sum(mv_equal(c, gold) for c, (_, gold) in zip(completions, pairs, strict=True))
     mv = len(pairs) / (time.perf_counter() - start)
     return {
         "ours": ours,

@@ -92,7 +92,7 @@ def main() -> None:
         quarter = len(order) // 4
         for scheme, rel in (("dapo", [1.0] * len(lengths)), ("verl", verl)):
             # mean over tokens: each completion's relative weight counted once per token
-            token_mean = sum(r * n for r, n in zip(rel, lengths)) / total
+            token_mean = sum(r * n for r, n in zip(rel, lengths, strict=True)) / total
             short = statistics.fmean(rel[i] for i in order[:quarter])
             long = statistics.fmean(rel[i] for i in order[-quarter:])
             print(

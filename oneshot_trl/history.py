@@ -21,7 +21,7 @@ def step_rows(
 ) -> list[dict]:
     """Aggregate per-completion correctness into one row per dataset index, in first-seen order."""
     counts: dict[int, list] = {}
-    for index, example_id, ok in zip(indices, example_ids, correct):
+    for index, example_id, ok in zip(indices, example_ids, correct, strict=True):
         entry = counts.setdefault(int(index), [example_id, 0, 0])
         entry[1] += int(bool(ok))
         entry[2] += 1

@@ -56,7 +56,7 @@ def _authors_layout(dsr_rows) -> dict:
     ordered = list(rows)
     for positions in groups.values():
         members = sorted((rows[p] for p in positions), key=lambda r: r["hv_rank"])
-        for p, row in zip(positions, members):
+        for p, row in zip(positions, members, strict=True):
             ordered[p] = row
     return {str(row["index"]): row["hv_history"] for row in ordered}
 
@@ -268,7 +268,8 @@ def test_key_columns_never_truncate_in_a_narrow_terminal(capsys, shared_data, mo
             capsys,
         )[1]
     )
-    for row, expected in zip(rows, ranking):  # π, index and the 4-decimal score whole, in every row
+    # π, index and the 4-decimal score whole, in every row
+    for row, expected in zip(rows, ranking, strict=True):
         cells = [c.strip() for c in row.split("│")[1:4]]
         assert cells == [expected["pi"], str(expected["index"]), f"{expected['score']:.4f}"]
     assert "…" in stdout  # the problem text gave way instead

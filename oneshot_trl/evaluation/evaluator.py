@@ -250,7 +250,7 @@ def evaluate(
                 seed=config.seed + 7919 * start,
             )
             new = []
-            for (j, i), (text, n_tokens) in zip(chunk, generated):
+            for (j, i), (text, n_tokens) in zip(chunk, generated, strict=True):
                 if (spec.name, ids[i], j) in done:
                     continue
                 gold = problems[i]["answer"]

@@ -105,7 +105,7 @@ def _grade_distinct(extracted: list, golds: list, timeout: float, workers: int) 
     verdicts: dict = {}
     gradable = {gold for gold in set(golds) if gold_is_gradable(gold)}
     needs_sympy = []
-    for pair in dict.fromkeys(zip(extracted, golds)):
+    for pair in dict.fromkeys(zip(extracted, golds, strict=True)):
         if pair[0] is None or pair[1] not in gradable:
             continue
         verdict = check_equivalence(*pair, timeout=timeout, symbolic=False)
@@ -116,7 +116,7 @@ def _grade_distinct(extracted: list, golds: list, timeout: float, workers: int) 
     if len(needs_sympy) > 1 and workers > 1:
         with ThreadPoolExecutor(max_workers=min(workers, len(needs_sympy))) as threads:
             results = threads.map(lambda pair: check_equivalence(*pair, timeout=timeout), needs_sympy)
-            verdicts.update(zip(needs_sympy, results))
+            verdicts.update(zip(needs_sympy, results, strict=True))
     else:
         verdicts.update((pair, check_equivalence(*pair, timeout=timeout)) for pair in needs_sympy)
     return verdicts, gradable

@@ -198,8 +198,8 @@ class VerifiableRewardModel(nn.Module):
     @torch.no_grad()
     def grade(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         scores = []
-        for ids, mask in zip(input_ids.tolist(), attention_mask.tolist()):
-            meta, response_ids = self._match([t for t, m in zip(ids, mask) if m])
+        for ids, mask in zip(input_ids.tolist(), attention_mask.tolist(), strict=True):
+            meta, response_ids = self._match([t for t, m in zip(ids, mask, strict=True) if m])
             text = self.tokenizer.decode(response_ids, skip_special_tokens=True)
             pred, verdict = grade_answer(text, meta["answer"], think=self.think, timeout=self.timeout)
             correct = bool(verdict)  # no verdict (timeout, ungradable gold) scores 0, as in the GRPO reward
@@ -377,7 +377,7 @@ def add_critic_steps(trainer, steps: int) -> None:
             for p in policy:
                 p.grad = None  # AdamW skips parameters without gradients: the policy stays as it is
             optimizer.step()
-            for p, g in zip(policy, held):
+            for p, g in zip(policy, held, strict=True):
                 p.grad = g
             for p in critic:
                 p.grad = None
