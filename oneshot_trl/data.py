@@ -61,9 +61,10 @@ def _read_json(path: Path) -> list[dict]:
         data = data["data"]
     if isinstance(data, dict):  # columns: {"problem": [...], "answer": [...]}
         columns = list(data)
-        if not all(isinstance(v, list) for v in data.values()):
+        lists = list(data.values())
+        if not all(isinstance(v, list) for v in lists) or len({len(v) for v in lists}) > 1:
             raise OneShotError(f"{path}: expected a list of objects or an object of equal-length lists")
-        data = [dict(zip(columns, values)) for values in zip(*data.values())]
+        data = [dict(zip(columns, values, strict=True)) for values in zip(*lists, strict=True)]
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise OneShotError(f"{path}: expected a list of objects or an object of equal-length lists")
     return data

@@ -131,6 +131,13 @@ def test_bad_jsonl(tmp_path, content, message):
         load_problems(str(tmp_path / "bad.jsonl"))
 
 
+def test_columns_of_different_lengths_are_refused(tmp_path):
+    # Once cut to the shortest column silently: here the third problem would have gone without a word.
+    (tmp_path / "c.json").write_text(json.dumps({"problem": ["a", "b", "c"], "answer": ["1", "2"]}))
+    with pytest.raises(OneShotError, match=r"c\.json: expected .* an object of equal-length lists"):
+        load_problems(str(tmp_path / "c.json"))
+
+
 def test_missing_file_and_columns(tmp_path):
     with pytest.raises(OneShotError, match="not found"):
         load_problems(str(tmp_path / "nope.jsonl"))

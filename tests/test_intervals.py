@@ -112,6 +112,13 @@ def test_intervals_are_deterministic_and_seeds_widen_the_difference():
     assert seeds["high"] - seeds["low"] > one_seed["high"] - one_seed["low"]
 
 
+def test_arms_of_different_benchmarks_are_refused():
+    # Once cut to the shorter arm: the average would have left a benchmark out without a word.
+    scores = np.ones((1, 10))
+    with pytest.raises(ValueError, match=r"paired arms need the same benchmarks \(2 vs 1\)"):
+        intervals.difference([scores, scores], [scores])
+
+
 def test_summary_carries_intervals_and_sizes():
     records = [
         {"id": str(i), "correct": i % 3 == 0, "answer": "1", "tokens": 1, "completion": ""} for i in range(60)
