@@ -42,9 +42,8 @@ def verl_token_weights(responses: list[int], prompt: int, ranks: int, max_tokens
     weights = [0.0] * len(responses)
     for r in range(ranks):
         idx = list(range(r * per_rank, (r + 1) * per_rank))
-        packed = micro_batches(
-            [responses[i] + prompt for i in idx], max_tokens
-        )  # the budget counts prompts too
+        # The budget counts prompts too
+        packed = micro_batches([responses[i] + prompt for i in idx], max_tokens)
         for bucket in packed:
             members = [idx[k] for k in bucket]
             tokens = sum(responses[i] for i in members)  # the token mean runs over response tokens

@@ -219,9 +219,8 @@ def rank(
     """Rank examples, best first (π1 = rank 1). Stable: ties keep input (or tie-order) order."""
     if method not in METHODS:
         raise OneShotError(f"unknown --method {method!r}; choose one of {', '.join(METHODS)}")
-    items = sorted(
-        stats, key=lambda s: (s.extra.get("tie", 0), s.order)
-    )  # tie-order field first, then input order
+    # Tie-order field first, then input order
+    items = sorted(stats, key=lambda s: (s.extra.get("tie", 0), s.order))
     if method == "std":
         scored = [(s, s.std) for s in items]
     elif method == "var":

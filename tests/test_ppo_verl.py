@@ -19,9 +19,8 @@ def test_clip_each_clips_policy_and_critic_separately():
     _clip_each(policy, critic, 1.0, norms)(None, (), {})
     assert norms == [pytest.approx((6.0, 0.3))]
     assert policy[0].grad.norm().item() == pytest.approx(1.0)  # clipped to the bound
-    assert critic[0].grad.norm().item() == pytest.approx(
-        0.3
-    )  # under the bound: untouched (a joint clip would scale it)
+    # Under the bound: untouched (a joint clip would scale it)
+    assert critic[0].grad.norm().item() == pytest.approx(0.3)
 
 
 def _trainer(tiny_model, dsr, tmp_path, **overrides):

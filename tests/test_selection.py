@@ -378,9 +378,8 @@ def test_step_metrics_shared_by_grpo_and_ppo():
         "oneshot/accuracy/pi1": 0.75,
         "oneshot/accuracy/pi13": 0.0,
     }
-    assert accuracy_metrics(rows[:4]) == {
-        "oneshot/train_accuracy": 0.75
-    }  # one example: its accuracy is the step's
+    # One example: its accuracy is the step's
+    assert accuracy_metrics(rows[:4]) == {"oneshot/train_accuracy": 0.75}
     many = [{"example_id": str(i), "correct": i % 2} for i in range(17)]
     assert list(accuracy_metrics(many)) == ["oneshot/train_accuracy"]  # a full set: no per-example metric
     assert step_rows(3, [7, 7, 9], ["pi1", "pi1", "x"], [True, False, True]) == [

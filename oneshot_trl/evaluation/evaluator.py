@@ -223,9 +223,8 @@ def evaluate(
         if shard is not None:
             rank, world = shard
             mine = list(range(rank, len(problems), world))
-            mine += [mine[-1] if mine else 0] * (
-                -(-len(problems) // world) - len(mine)
-            )  # repeats are dropped below
+            # Every rank gets an equal share, padded with its last problem; the repeats are dropped below
+            mine += [mine[-1] if mine else 0] * (-(-len(problems) // world) - len(mine))
             problems = problems.select(mine) if hasattr(problems, "select") else [problems[i] for i in mine]
         ids = [str(row.get("id", row["index"])) for row in problems]
         prompts = [

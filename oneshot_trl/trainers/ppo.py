@@ -73,9 +73,8 @@ def ppo_hint() -> str:
 
 def ppo_classes():
     """TRL's PPOConfig and PPOTrainer, or a one-line error naming the install that has them."""
-    os.environ.setdefault(
-        "TRL_EXPERIMENTAL_SILENCE", "1"
-    )  # we depend on trl.experimental knowingly (pinned TRL)
+    # We depend on trl.experimental knowingly (pinned TRL)
+    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
     try:
         from trl.experimental.ppo import PPOConfig, PPOTrainer
     except ImportError:
@@ -314,9 +313,8 @@ def add_entropy_bonus(trainer, coef: float) -> None:
             response = mask[:, start:].to(entropy.dtype)
             mean_entropy = (entropy * response).sum() / response.sum().clamp(min=1.0)
             loss = loss - coef * mean_entropy
-            trainer.entropies.append(
-                float(mean_entropy)
-            )  # per micro-batch, the latest 100 (tests, debugging)
+            # Per micro-batch, the latest 100 (tests, debugging)
+            trainer.entropies.append(float(mean_entropy))
             del trainer.entropies[:-100]
         return backward(loss, **kwargs)
 
@@ -444,9 +442,8 @@ def _trainer_class():
                 ]
             optimizer_cls, kwargs = self.get_optimizer_cls_and_kwargs(args, wrapper)
             self.optimizer = optimizer_cls([g for g in groups if g["params"]], **kwargs)
-            deepspeed = (
-                getattr(self.accelerator.state, "deepspeed_plugin", None) is not None
-            )  # set later in __init__
+            # The DeepSpeed engine is set later in __init__; the plugin already tells whether there is one
+            deepspeed = getattr(self.accelerator.state, "deepspeed_plugin", None) is not None
             if args.max_grad_norm and args.max_grad_norm > 0 and not deepspeed:
                 policy = [p for n, p in wrapper.named_parameters() if n.startswith("policy.")]
                 critic = [p for n, p in wrapper.named_parameters() if n.startswith("value_model.")]
