@@ -1,5 +1,4 @@
-"""How much each completion token weighs in the loss: the authors' verl vs TRL's ``loss_type: dapo``, side by
-side.
+"""How much each completion token weighs in the loss, side by side: the authors' verl, TRL's ``dapo``.
 
 The authors' verl (``dp_actor.py``, ``use_dynamic_bsz=True``, ``ppo_max_token_len_per_gpu=24000``) splits each
 rank's share of the step into micro-batches of balanced token counts, takes a token mean inside each

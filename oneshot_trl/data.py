@@ -27,8 +27,7 @@ DEFAULT_DATASET = (
     "https://raw.githubusercontent.com/ypwang61/One-Shot-RLVR/main/data/train/one_shot_rlvr/dsr_sub.parquet"
 )
 LOCAL_SUFFIXES = (".jsonl", ".json", ".parquet")
-#: Where a dataset URL's file is kept once downloaded (``ONESHOT_CACHE`` moves it): one file per URL, reused
-#: until deleted.
+#: Where downloaded dataset files are kept, one per URL, reused until deleted (``ONESHOT_CACHE`` moves it).
 DOWNLOADS = Path(os.environ.get("ONESHOT_CACHE") or Path.home() / ".cache" / "oneshot-trl") / "downloads"
 
 
@@ -106,8 +105,9 @@ def _answer_text(answer: Any) -> str:
 
 
 def download(url: str, cache: Path | None = None) -> Path:
-    """The local copy of a dataset file at ``url``, downloaded on first use into ``cache`` (default
-    ``DOWNLOADS``).
+    """The local copy of the dataset file at ``url``, downloaded on first use into ``cache``.
+
+    ``cache`` defaults to ``DOWNLOADS``.
 
     With ``requests`` (a dependency), not fsspec's HTTP file system, which needs aiohttp, a package that
     datasets 5 no longer installs. The file is written under a temporary name and renamed once complete, so

@@ -46,8 +46,7 @@ def accuracy_metrics(rows: list[dict]) -> dict[str, float]:
 
 
 class HistoryWriter:
-    """Appends rows to ``history.jsonl`` and flushes after every step, so a killed run loses nothing
-    written."""
+    """Appends rows to ``history.jsonl``, flushed after every step: a killed run keeps every finished step."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)

@@ -85,8 +85,7 @@ def _number(value, where: str) -> float:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Complete lines with their numbers; a partial last line (a file being written) is skipped with a
-    warning."""
+    """Complete lines with their numbers; a partial last line (a file being written) warns and is skipped."""
     with path.open(encoding="utf-8") as f:
         lineno = 0
         for lineno, line in enumerate(f, start=1):

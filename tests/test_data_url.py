@@ -26,8 +26,9 @@ PROBLEMS = [
 
 
 def _verl_parquet(path) -> bytes:
-    """Rows as the authors' dsr_sub.parquet lays them out (verl: chat prompt with the training suffix,
-    reward_model.ground_truth, extra_info.index)."""
+    """Rows as the authors' dsr_sub.parquet lays them out for verl.
+
+    A chat prompt with the training suffix, reward_model.ground_truth, extra_info.index."""
     rows = [
         {
             "data_source": "deepscaler",

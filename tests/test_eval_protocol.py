@@ -252,8 +252,7 @@ def test_top_k_reaches_generate(tiny_tokenizer, top_k, expected):
     HFGenerator(model, tiny_tokenizer).generate(
         ["1+1="], sample_index=0, temperature=0.6, top_p=0.9, top_k=top_k, max_tokens=3, seed=0
     )
-    # -1 (off, as vLLM) becomes HF's 0 (off): left out, generate would fall back to generation_config's
-    # top_k=50
+    # -1 (off, as vLLM) becomes HF's 0 (off); were it left out, generate would use generation_config's 50
     assert (
         model.calls[-1]["top_k"] == expected
         and model.calls[-1]["top_p"] == 0.9

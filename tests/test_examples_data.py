@@ -184,8 +184,8 @@ def test_prompt_text_through_a_chat_template(tiny_model):
     tok = load_tokenizer(tiny_model)
     text = render_prompt(tok, train_messages("What is 1+1?"))
     assert text == (
-        "<|im_start|>user\nWhat is 1+1? Let's think step by step and output the final answer within "
-        "\\boxed{}."
+        "<|im_start|>user\n"
+        "What is 1+1? Let's think step by step and output the final answer within \\boxed{}."
         "<|im_end|>\n<|im_start|>assistant\n"
     )
     cot = render_prompt(tok, qwen25_math_cot_messages("What is 1+1?"))

@@ -58,8 +58,8 @@ def test_splits_are_fixed_and_disjoint_by_construction():
         pairs = [tuple(int(x) for x in r["problem"][len("What is ") : -1].split(" + ")) for r in rows]
         assert all(split_of(a, b) == split for a, b in pairs)
         assert all(has_carry(a, b) for a, b in pairs)
-        # no digit pattern tied to a split: (3a + b) mod 4 once gave SFT only even units sums, held-out only
-        # odd
+        # No digit pattern tied to a split: (3a + b) mod 4 once gave SFT only even units sums and held-out
+        # only odd ones
         odd = sum((a % 10 + b % 10) % 2 for a, b in pairs) / len(pairs)
         assert 0.4 < odd < 0.6, (split, odd)
     names = list(problems)

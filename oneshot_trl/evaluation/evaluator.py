@@ -52,17 +52,16 @@ class EvalConfig:
     extraction: str | None = field(
         default=None,
         metadata={
-            "help": "harness (the authors' Qwen2.5-Math parser; default "
-            "for the paper's benchmarks) or boxed (the training reward's rule; default for local ones)."
+            "help": "harness (the authors' Qwen2.5-Math parser; default for the paper's benchmarks) "
+            "or boxed (the training reward's rule; default for local ones)."
         },
     )
     dtype: str = field(
         default="auto",
         metadata={
-            "help": "Weights' dtype for generation: auto is vLLM's rule "
-            "(fp16 for an fp32 checkpoint, else the checkpoint's own); harness is the authors' pipeline "
-            "(fp16 for a model trained here, as for their fp32 RL checkpoints; auto otherwise); "
-            "or float32, float16, bfloat16."
+            "help": "Weights' dtype for generation: auto is vLLM's rule (fp16 for an fp32 checkpoint, "
+            "else the checkpoint's own); harness is the authors' pipeline (fp16 for a model trained here, "
+            "as for their fp32 RL checkpoints; auto otherwise); or float32, float16, bfloat16."
         },
     )
     batch_size: int = field(default=16, metadata={"help": "HF generation batch size."})
@@ -131,8 +130,7 @@ def model_fingerprint(model: Any) -> dict:
 
 
 def _sample_protocol(config: EvalConfig, spec: BenchmarkSpec, dtype: str) -> dict:
-    """Everything that changes how a benchmark's samples are made or graded (``limit`` only picks
-    problems)."""
+    """What changes how a benchmark's samples are made or graded (``limit`` only picks the problems)."""
     return {
         **config.protocol(spec),
         "dtype": dtype,

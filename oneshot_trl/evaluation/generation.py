@@ -122,8 +122,7 @@ class VLLMGenerator:
         max_tokens: int,
         seed: int,
     ):
-        """The request for one chunk: greedy at temperature 0 (top-p, top-k off), else sampled; seeded per
-        chunk."""
+        """One chunk's request, seeded per chunk: greedy at temperature 0 (top-p, top-k off), else sampled."""
         from vllm import SamplingParams
 
         greedy = temperature == 0

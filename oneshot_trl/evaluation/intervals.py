@@ -111,8 +111,9 @@ def average_interval(
 
 
 def _seed_weights(runs: int, resamples: int, seed: int) -> np.ndarray:
-    """(resamples, runs) weights of each run in each resample of seeds (rows sum to 1); a single run is
-    always itself."""
+    """(resamples, runs) weights of each run in each resample of seeds; each row sums to 1.
+
+    A single run always weighs 1: resampling one seed gives that seed."""
     if runs == 1:
         return np.ones((resamples, 1))
     return _counts(runs, resamples, seed + 1) / runs

@@ -50,9 +50,8 @@ def gold_text(gold: Any, column: str = "answer") -> str | None:
     if hasattr(gold, "item") and getattr(gold, "ndim", None) == 0:  # numpy scalars from pandas/datasets
         return gold_text(gold.item(), column)
     raise ValueError(
-        f"the {column!r} column holds a {type(gold).__name__} ({str(gold)[:60]}); give one gold answer per "
-        f"row as "
-        "text or a number (join several answers into one string, e.g. '1, 2')"
+        f"the {column!r} column holds a {type(gold).__name__} ({str(gold)[:60]}); give one gold answer "
+        "per row as text or a number (join several answers into one string, e.g. '1, 2')"
     )
 
 
@@ -89,8 +88,7 @@ def grade_answer(
 
 
 def check_with_retry(pred: str, gold: str, timeout: float, retry_timeout: float | None) -> bool | None:
-    """``check_equivalence``, run once more with ``retry_timeout`` seconds when the first try found no
-    verdict."""
+    """``check_equivalence``, run again with ``retry_timeout`` seconds when the first try had no verdict."""
     verdict = check_equivalence(pred, gold, timeout=timeout)
     if verdict is None and retry_timeout is not None and retry_timeout > timeout:
         verdict = check_equivalence(pred, gold, timeout=retry_timeout)

@@ -16,8 +16,8 @@ listed in ``TRL_PPO_HOOKS`` (a test fails if TRL stops calling them):
   one per mini-batch;
 - a pre-step hook on that optimizer clips the policy's and the critic's gradients to ``max_grad_norm``, each
   on its own (verl's ``actor.grad_clip`` and ``critic.grad_clip``); TRL's PPO loop clips nothing. Under
-  DeepSpeed the engine clips instead (its ``gradient_clipping``, set from ``max_grad_norm``), over both at
-  once.
+  DeepSpeed the engine clips instead, over both at once (its ``gradient_clipping``, set from
+  ``max_grad_norm``).
 - ``critic_mini_batches`` critic steps per rollout batch (``add_critic_steps``): verl's critic mini-batch is
   not multiplied by ``rollout.n``, so it steps ``num_generations`` times where the policy steps once;
 - the entropy bonus (``entropy_coef``, verl's ``actor.entropy_coeff``): TRL builds the PPO loss inline in
@@ -66,8 +66,7 @@ def ppo_hint() -> str:
 
     return (
         f"--algo ppo needs TRL 1.12.x, the last series with PPOTrainer (this environment has TRL "
-        f"{trl.__version__}): "
-        "pip install 'oneshot-trl[ppo]'"
+        f"{trl.__version__}): pip install 'oneshot-trl[ppo]'"
     )
 
 
@@ -138,8 +137,8 @@ class OneShotPPOConfig(_ppo_config_base()):
     entropy_coef: float = field(
         default=0.0,
         metadata={
-            "help": "Entropy bonus: the loss minus this times the policy's "
-            "mean token entropy on the temperature-scaled logits (verl's actor.entropy_coeff)."
+            "help": "Entropy bonus: the loss minus this times the policy's mean token entropy on the "
+            "temperature-scaled logits (verl's actor.entropy_coeff)."
         },
     )
 
@@ -270,8 +269,7 @@ class PPORecordsCallback(TrainerCallback):
 
 
 class _PromptWidths:
-    """TRL's PPO dataloader, recording the width of each batch's left-padded prompts: where responses
-    start."""
+    """TRL's PPO dataloader, recording where responses start: the width of each batch's padded prompts."""
 
     def __init__(self, loader) -> None:
         self.loader, self.context_length = loader, None
@@ -414,8 +412,7 @@ def _trainer_class():
         joins the gather (a collective under ZeRO-3) and the main process saves the policy's weights."""
 
         def create_optimizer(self):
-            """AdamW over policy and critic, each its own learning rate, each its gradients clipped on its
-            own."""
+            """AdamW over policy and critic, each with its own learning rate and its own gradient clip."""
             if self.optimizer is not None:
                 return self.optimizer
             wrapper, args = self.model, self.args
