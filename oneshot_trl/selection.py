@@ -32,8 +32,10 @@ METHODS = ("std", "var", "random", "pass-band")
 
 @dataclass
 class ExampleStats:
-    """One example's accuracy history: its count, sum and values (8 bytes each), kept because
-    the ranking must be numpy's own ``std`` of them to order near-ties as the authors' ranking did."""
+    """One example's accuracy history: its count, sum and values (8 bytes each).
+
+    The values are kept because the ranking must be numpy's own ``std`` of them to order near-ties as the
+    authors' ranking did."""
 
     index: int
     order: int  # first position in the input

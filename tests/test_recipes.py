@@ -13,8 +13,7 @@ from conftest import exit_code
 
 PAPER_GRPO = [name for name in recipe_names() if name.startswith("paper-") and "ppo" not in name]
 # Size (the tiny model, 2 prompts x 2 completions, 8 new tokens, one step, a 1-problem validation read
-# offline)
-# and device (CPU, float32). Nothing else.
+# offline) and device (CPU, float32). Nothing else.
 SIZE_AND_DEVICE = {
     "--prompts_per_step": "2",
     "--num_generations": "2",

@@ -181,10 +181,12 @@ def evaluate(
     overwrite: bool = False,
     shard: tuple[int, int] | None = None,
 ) -> dict:
-    """Generate, grade and summarise. ``model`` may be None when ``generator`` brings its own (vLLM). With
-    ``output_dir``, samples are appended to ``samples.jsonl`` as they
-    are made, and a rerun with the same protocol and model generates only what is missing; a rerun with
-    another protocol or model is refused unless ``overwrite`` (which starts the folder over).
+    """Generate, grade and summarise.
+
+    ``model`` may be None when ``generator`` brings its own (vLLM). With ``output_dir``, samples are appended
+    to ``samples.jsonl`` as they are made, and a rerun with the same protocol and model generates only what
+    is missing; a rerun with another protocol or model is refused unless ``overwrite`` (which starts the
+    folder over).
 
     ``shard=(rank, world)``: this process takes problems rank, rank + world, ... (padded to the same count
     on every rank, so that under ZeRO-3 every rank runs the same number of forward passes) and the summary

@@ -386,8 +386,7 @@ def add_critic_steps(trainer, steps: int) -> None:
 
 def _clip_each(policy: list, critic: list, max_norm: float, norms: list):
     """An optimizer pre-step hook: clip the policy's and the critic's gradients to ``max_norm``, each on its
-    own,
-    and record their norms before clipping."""
+    own, and record their norms before clipping."""
 
     def hook(optimizer, args, kwargs):
         norms.append(
