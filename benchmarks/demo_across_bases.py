@@ -6,7 +6,7 @@ built in its own cache folder like ``oneshot testbed build --seed S``, and print
 landed (SFT steps, dev and held-out sampled accuracy) and what 1-shot RLVR did on it (mean over RL seeds),
 then the spread across bases and whether each claim of the README held on every base.
 
-    python benchmarks/demo_across_bases.py [--bases 5 | --base-seeds 1,4] [--seeds 2] [--steps N]
+    python benchmarks/demo_across_bases.py [--bases 5 | --base-seeds 1,4] [--seeds 2] [--steps N] \\
         [--out runs/across-bases]
 """
 
@@ -80,8 +80,8 @@ def main() -> None:
     (Path(args.out) / "across_bases.json").write_text(json.dumps(rows, indent=2))
 
     print(
-        f"\n{len(rows)} base seeds x {args.seeds} RL seeds (held-out pass@1 at T=1, points; means over RL "
-        f"seeds)"
+        f"\n{len(rows)} base seeds x {args.seeds} RL seeds "
+        "(held-out pass@1 at T=1, points; means over RL seeds)"
     )
     print(
         "base  SFT steps  dev acc  base pass@1  1-shot gain (format + accuracy)  acc. if boxed  guessed  "

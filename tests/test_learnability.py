@@ -16,6 +16,7 @@ from oneshot_trl.learnability import (
     sample_candidates,
     score_candidates,
 )
+
 from conftest import jsonl, run_cli
 
 # Each candidate's answers, in the order the generator is asked for them (cycled).
