@@ -2,10 +2,11 @@
 testbed (CPU, minutes).
 
 1. Build the study's pool (64 rows) so that its base pass rates run from never to always solved. The testbed's
-   RL pool alone does not: its base pass rates (16 samples) span 0.31 to 0.88. The base guesses 40% of the
-   time (right only when the sum is round) and leaves 15% of its answers unboxed, so no problem of its own
-   family (two digits, at least one carry) is solved every time, and it works the columns well enough that
-   none is never solved. So the pool is drawn from a screen of:
+   RL pool alone does not (its printed p̂ range). The base was trained on solutions that guess 40% of the
+   time (right only when the sum is round) and leave 15% of answers unboxed, so on a problem of its own
+   family (two digits, at least one carry) it is right at most as often as it boxes, and its guess helps only
+   when the sum is 100; and it works the columns well enough that none of its family in the screen is never
+   solved (the printed p̂ by source). So the pool is drawn from a screen of:
    - the RL pool's 64 rows, two of them given a wrong label (the true sum ± 1);
    - the next 256 problems the testbed's generator (``task.make_split``) makes for the RL split;
    - every two-digit RL-split problem whose sum is 100 (the only two-digit sum the guess also gets right);
@@ -371,6 +372,15 @@ def main() -> None:
         f"pool: {len(rows)} of {len(screened)} screened rows ("
         + ", ".join(f"{name} {pool_sources[name]} of {n}" for name, n in sources.items())
         + f"); screen: {screen['generations']} generations in {screen['seconds']:.0f} s"
+    )
+    by_source: dict[str, list[float]] = {}
+    for r, c in zip(screened, screen["rows"], strict=True):
+        by_source.setdefault(r["source"] + (", planted" if "true_answer" in r else ""), []).append(
+            c["pass_rate"]
+        )
+    print(
+        "screen p̂ by source: "
+        + "; ".join(f"{name} {min(v):.2f} to {max(v):.2f}" for name, v in by_source.items())
     )
     levels = Counter(round(p, 2) for p in rate_screen.values())
     print("pool's screen p̂: " + ", ".join(f"{p:.2f} ×{n}" for p, n in sorted(levels.items())))
