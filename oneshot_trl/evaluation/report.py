@@ -172,7 +172,7 @@ def sweep(
     samples = {name: summaries[0]["benchmarks"][name]["samples_per_problem"] for name in names}
     bands = sweep_intervals(matrices, samples)
     rows = []
-    for i, ((step, _), summary) in enumerate(zip(found, summaries)):
+    for i, ((step, _), summary) in enumerate(zip(found, summaries, strict=True)):
         row = {
             "step": step,
             "average": summary["average"],
@@ -202,7 +202,7 @@ def _plot_sweep(rows: list[dict], path: Path) -> None:
     steps = [r["step"] for r in rows]
     plt = pyplot()
     fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3.4), squeeze=False)
-    for ax, metric in zip(axes[0], metrics):
+    for ax, metric in zip(axes[0], metrics, strict=True):
         if f"{metric}_low" in rows[0]:
             low, high = [r[f"{metric}_low"] for r in rows], [r[f"{metric}_high"] for r in rows]
             ax.fill_between(steps, low, high, alpha=0.25, lw=0, label="95% interval")
@@ -263,7 +263,9 @@ def compare(arms, ks: list[int], output: Path, labels: list[str] | None = None) 
     dirs (one curve each), or arm name -> eval dirs (one curve each: the mean over the arm's runs)."""
     if not isinstance(arms, dict):
         labels = labels or [d.name for d in arms]
-        arms = {label: [d] for label, d in zip(labels, arms)}
+        if len(labels) != len(arms):
+            raise OneShotError(f"{len(labels)} labels for {len(arms)} evaluations: give one label each")
+        arms = {label: [d] for label, d in zip(labels, arms, strict=True)}
     curves = {}
     for label, dirs in arms.items():
         runs = [pass_at_k_curves(d, ks) for d in dirs]
@@ -282,7 +284,7 @@ def compare(arms, ks: list[int], output: Path, labels: list[str] | None = None) 
         raise OneShotError("the evaluations share no benchmark to compare")
     plt = pyplot()
     fig, axes = plt.subplots(1, len(benchmarks), figsize=(4.5 * len(benchmarks), 3.6), squeeze=False)
-    for ax, bench in zip(axes[0], benchmarks):
+    for ax, bench in zip(axes[0], benchmarks, strict=True):
         for label in labels:
             points = curves[label][bench]
             ax.plot(list(points), list(points.values()), marker="o", label=label)
@@ -358,7 +360,11 @@ def compare_arms(arms: dict[str, list[Path]]) -> dict:
         arm: [arm] if len(dirs) == 1 else [f"{arm}[{i}]" for i in range(len(dirs))]
         for arm, dirs in arms.items()
     }
-    runs = {label: load_summary(d) for arm, dirs in arms.items() for label, d in zip(labels[arm], dirs)}
+    runs = {
+        label: load_summary(d)
+        for arm, dirs in arms.items()
+        for label, d in zip(labels[arm], dirs, strict=True)
+    }
     shared = check_comparable(runs)
     reference = next(iter(arms))
     first = runs[labels[reference][0]]
