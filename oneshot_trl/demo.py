@@ -177,10 +177,10 @@ def _evaluate(model_path: str, data_dir: str, config: DemoConfig, out: str) -> d
 
 
 def _train(overrides: dict[str, Any]) -> str:
-    from .config import resolve
+    from .parsing import parse_configs
     from .train import run_training
 
-    run, args = resolve(RECIPE, overrides=overrides)
+    run, args = parse_configs(RECIPE, overrides=overrides)
     return str(run_training(run, args, progress=False))
 
 

@@ -13,7 +13,6 @@ exceptions, typer 0.29 those of its own copy of click.
 from __future__ import annotations
 
 import pytest
-
 from conftest import run_cli
 
 UNKNOWN, MISSING, BAD_TYPE, BAD_FILE = "unknown option", "missing value", "bad type or value", "bad file"
@@ -25,8 +24,8 @@ UNKNOWN, MISSING, BAD_TYPE, BAD_FILE = "unknown option", "missing value", "bad t
 CASES = [
     ((), ["--bogus"], UNKNOWN, "see 'oneshot --help'"),
     (("train",), ["--bogus", "1"], UNKNOWN, "unknown option(s) --bogus"),
-    (("train",), ["--max-steps"], MISSING, "'--max-steps' requires an argument"),
-    (("train",), ["--max-steps", "x"], BAD_TYPE, "Invalid value for '--max-steps'"),
+    (("train",), ["--max-steps"], MISSING, "--max-steps: expected one argument"),
+    (("train",), ["--max-steps", "x"], BAD_TYPE, "--max-steps: invalid int value: 'x'"),
     (
         ("train",),
         ["--recipe", "tiny-cpu", "--max_steps", "x"],

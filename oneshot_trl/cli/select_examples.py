@@ -8,7 +8,7 @@ import math
 import warnings
 from dataclasses import fields
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -114,7 +114,7 @@ def _table(ranked, problems, title: str) -> Table:
 
 def select_examples(
     history: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(
             help="history.jsonl, the authors' JSON object, or a JSONL with a history field.",
             rich_help_panel=IN,
@@ -135,7 +135,7 @@ def select_examples(
         str, typer.Option(help="List field of a one-example-per-line JSONL.", rich_help_panel=IN)
     ] = READ["history_key"].default,
     tie_order: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             help="Field whose values order exact ties (default: input order). "
             "The paper's DSR-sub copy keeps the authors' order in hv_rank.",
@@ -143,7 +143,7 @@ def select_examples(
         ),
     ] = None,
     max_appearances: Annotated[
-        Optional[int],
+        int | None,
         typer.Option(
             help="Use only each example's first K appearances (a K-epoch full-set run is enough).",
             rich_help_panel=IN,
@@ -167,17 +167,17 @@ def select_examples(
         ),
     ] = "table",
     json_out: Annotated[
-        Optional[Path], typer.Option("--json", help="Write the full ranking as JSON.", rich_help_panel=OUT)
+        Path | None, typer.Option("--json", help="Write the full ranking as JSON.", rich_help_panel=OUT)
     ] = None,
     csv_out: Annotated[
-        Optional[Path], typer.Option("--csv", help="Write the full ranking as CSV.", rich_help_panel=OUT)
+        Path | None, typer.Option("--csv", help="Write the full ranking as CSV.", rich_help_panel=OUT)
     ] = None,
     plot: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(help="PNG: score distribution and top trajectories.", rich_help_panel=OUT),
     ] = None,
     export: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(help="Write the chosen example(s) as a training JSONL.", rich_help_panel=OUT),
     ] = None,
     export_count: Annotated[
@@ -188,17 +188,17 @@ def select_examples(
         typer.Option(help="Copies of each exported example (the authors' files: 128).", rich_help_panel=OUT),
     ] = 1,
     model: Annotated[
-        Optional[str], typer.Option(help="Run full-set training with this model first.", rich_help_panel=RUN)
+        str | None, typer.Option(help="Run full-set training with this model first.", rich_help_panel=RUN)
     ] = None,
     epochs: Annotated[int, typer.Option(help="Epochs of the full-set run.", rich_help_panel=RUN)] = 10,
     recipe: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             help="Recipe of the full-set run (default: the paper's GRPO recipe).", rich_help_panel=RUN
         ),
     ] = None,
     output_dir: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             help="Output dir of the full-set run, or of the base model's samples "
             "(default runs/learnability/MODEL-DATASET; a rerun resumes there).",
@@ -215,13 +215,13 @@ def select_examples(
         str, typer.Option(help="hf or vllm (GPU extra), as oneshot eval.", rich_help_panel=BASE)
     ] = "hf",
     limit: Annotated[
-        Optional[int], typer.Option(help="Screen only the first N rows of the pool.", rich_help_panel=BASE)
+        int | None, typer.Option(help="Screen only the first N rows of the pool.", rich_help_panel=BASE)
     ] = None,
     indices: Annotated[
-        Optional[str], typer.Option(help="Screen these rows, e.g. 3,17,40-45.", rich_help_panel=BASE)
+        str | None, typer.Option(help="Screen these rows, e.g. 3,17,40-45.", rich_help_panel=BASE)
     ] = None,
     subset: Annotated[
-        Optional[int],
+        int | None,
         typer.Option(help="Screen a random subset of N rows (seeded by --seed).", rich_help_panel=BASE),
     ] = None,
     target: Annotated[
@@ -362,8 +362,8 @@ def _sampled(given: dict) -> None:
 
 def _full_set_run(model, dataset, problem_key, answer_key, epochs, recipe, output_dir) -> Path:
     """One command from nothing to π1: the same code path as `oneshot train` without --example-id."""
-    from ..config import resolve
     from ..data import load_problems
+    from ..parsing import parse_configs
     from ..train import run_training
 
     if dataset is None:
@@ -375,11 +375,11 @@ def _full_set_run(model, dataset, problem_key, answer_key, epochs, recipe, outpu
         "answer_key": answer_key,
         "output_dir": output_dir or "runs/full-set",
     }
-    run, _ = resolve(recipe, overrides=overrides)
+    run, _ = parse_configs(recipe, overrides=overrides)
     rows = len(load_problems(dataset, problem_key=run.problem_key, answer_key=run.answer_key))
-    # The step count goes through resolve, not onto the parsed config: a PPO recipe derives its episode count
-    # (TRL's total_episodes) from max_steps there, and would otherwise run the recipe's number of steps.
+    # The step count goes through the parser, not onto the parsed config: a PPO recipe derives its episode
+    # count (TRL's total_episodes) from max_steps there, and would otherwise run the recipe's number of steps.
     overrides["max_steps"] = epochs * math.ceil(rows / run.prompts_per_step)
-    run, args = resolve(recipe, overrides=overrides)
+    run, args = parse_configs(recipe, overrides=overrides)
     out = run_training(run, args)
     return out / "history.jsonl"
