@@ -13,6 +13,7 @@ makes one optimizer step consume exactly one generation batch (and, for PPO, TRL
 
 from __future__ import annotations
 
+import argparse
 import functools
 import os
 import typing
@@ -75,8 +76,6 @@ def _null_aware(convert, nullable: bool):
     def read(value: str):
         if value in NULLS:
             if not nullable:
-                import argparse
-
                 raise argparse.ArgumentTypeError("cannot be null (None): give a value")
             return None
         return convert(value)
@@ -133,7 +132,21 @@ class _Layers:
         for key, value in values.items():
             if value is None and key not in self.nullable:
                 raise OneShotError(f"--{key} cannot be null (None) in {source}: give a value")
+            values[key] = self._typed(key, value, source)
         self.parser.set_defaults_with_config(**values)
+
+    def _typed(self, key: str, value, source: str):
+        """A value read from YAML as the field's type, as if given on the command line: YAML's ``1`` for a
+        float field is 1.0, its ``1e-6`` (a string to YAML) the number."""
+        convert = next((a.type for a in self.parser._actions if a.dest == key and a.type is not None), None)
+        if convert is None or value is None or isinstance(value, dict):
+            return value
+        try:
+            if isinstance(value, list):
+                return [convert(str(item)) for item in value]
+            return convert(str(value))
+        except (ValueError, TypeError, argparse.ArgumentTypeError) as e:
+            raise OneShotError(f"--{key}: invalid value {value!r} in {source} ({e})") from None
 
 
 def _prepare(recipe, config_file, overrides, argv):
