@@ -166,7 +166,9 @@ def test_train_options_reach_the_configs(capsys, tmp_path, monkeypatch):
     assert (args.think, args.reward_timeout, args.beta) == (True, 2.5, 0.02)
 
 
-def test_eval_and_demo_show_the_library_defaults():
+def test_eval_demo_and_select_examples_show_the_library_defaults():
+    import inspect
+
     import typer
 
     from oneshot_trl.cli import app
@@ -192,5 +194,24 @@ def test_eval_and_demo_show_the_library_defaults():
     assert evaluate["k"].default == ",".join(map(str, defaults.ks))
     assert evaluate["dtype"].default is None  # the preset's dtype rule decides (harness for the paper's)
     demo = _options(group.commands["demo"])
-    for name in ("output_dir", "seeds", "steps", "workers", "cache", "eval_problems", "eval_samples"):
-        assert f"[default: {getattr(DemoConfig(), name)}]" in demo[name].help.replace("\\[", "["), name
+    for name in (
+        "output_dir",
+        "seeds",
+        "steps",
+        "workers",
+        "cache",
+        "eval_problems",
+        "eval_samples",
+        "select",
+    ):
+        assert demo[name].default == getattr(DemoConfig(), name), name
+    assert demo["base_seed"].default == DemoConfig().testbed.seed
+    select = _options(group.commands["select-examples"])
+    from oneshot_trl.learnability import SamplingConfig
+    from oneshot_trl.selection import rank
+
+    assert select["method"].default == inspect.signature(rank).parameters["method"].default
+    assert (select["samples"].default, select["dtype"].default) == (
+        SamplingConfig().samples,
+        SamplingConfig().dtype,
+    )

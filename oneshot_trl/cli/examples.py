@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -37,7 +37,7 @@ def show(
     answer_key: AnswerKeyOpt = None,
     split: SplitOpt = "train",
     tokenizer: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(help="Render the prompt through this model's chat template (Hub id or local path)."),
     ] = None,
 ) -> None:

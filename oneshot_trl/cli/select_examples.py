@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 import math
 import warnings
@@ -19,10 +18,7 @@ from ..errors import OneShotError
 from ..learnability import METHODS as SAMPLED_METHODS
 from ..learnability import SamplingConfig
 from ..selection import rank, read_stats
-from .options import AnswerKeyOpt, DatasetOpt, ProblemKeyOpt, write_records
-
-# The defaults shown are the library's.
-RANK, READ = inspect.signature(rank).parameters, inspect.signature(read_stats).parameters
+from .options import AnswerKeyOpt, DatasetOpt, ProblemKeyOpt, default, field_help, write_records
 
 console = Console()
 notes = Console(stderr=True)  # warnings and "wrote" lines: stdout stays clean for --format tsv/json
@@ -33,12 +29,11 @@ HELP = (
 )
 IN, OUT, RUN = "Input", "Output", "Full-set run (with --model)"
 BASE = "Base-model sampling (--method learnability, learnability-band, learnability-target)"
-SAMPLING = {f.name: f for f in fields(SamplingConfig)}
 
 
 def _sampling_opt(name: str):
-    """An option whose help and default are ``SamplingConfig``'s field (defined once, in the library)."""
-    return typer.Option(help=SAMPLING[name].metadata["help"], rich_help_panel=BASE)
+    """An option whose help is ``SamplingConfig``'s field (its default is taken with ``default``)."""
+    return typer.Option(help=field_help(SamplingConfig, name), rich_help_panel=BASE)
 
 
 def _rows_for_table(ranked, problems):
@@ -130,10 +125,10 @@ def select_examples(
             "learnability (p(1-p) of its pass rate), learnability-band, learnability-target.",
             rich_help_panel=IN,
         ),
-    ] = RANK["method"].default,
+    ] = default(rank, "method"),
     history_key: Annotated[
         str, typer.Option(help="List field of a one-example-per-line JSONL.", rich_help_panel=IN)
-    ] = READ["history_key"].default,
+    ] = default(read_stats, "history_key"),
     tie_order: Annotated[
         str | None,
         typer.Option(
@@ -151,11 +146,11 @@ def select_examples(
     ] = None,
     band: Annotated[
         str, typer.Option(help="pass-band: low,high mean accuracy.", rich_help_panel=IN)
-    ] = ",".join(map(str, RANK["band"].default)),
+    ] = ",".join(map(str, default(rank, "band"))),
     seed: Annotated[
         int,
         typer.Option(help="Seed of --method random, of --subset and of the sampling.", rich_help_panel=IN),
-    ] = RANK["seed"].default,
+    ] = default(rank, "seed"),
     top: Annotated[int, typer.Option(help="Rows to show.", rich_help_panel=OUT)] = 20,
     output_format: Annotated[
         str,
@@ -205,12 +200,12 @@ def select_examples(
             rich_help_panel=RUN,
         ),
     ] = None,
-    samples: Annotated[int, _sampling_opt("samples")] = SamplingConfig.samples,
-    temperature: Annotated[float, _sampling_opt("temperature")] = SamplingConfig.temperature,
-    max_tokens: Annotated[int, _sampling_opt("max_tokens")] = SamplingConfig.max_tokens,
-    prompt: Annotated[str, _sampling_opt("prompt")] = SamplingConfig.prompt,
-    batch_size: Annotated[int, _sampling_opt("batch_size")] = SamplingConfig.batch_size,
-    dtype: Annotated[str, _sampling_opt("dtype")] = SamplingConfig.dtype,
+    samples: Annotated[int, _sampling_opt("samples")] = default(SamplingConfig, "samples"),
+    temperature: Annotated[float, _sampling_opt("temperature")] = default(SamplingConfig, "temperature"),
+    max_tokens: Annotated[int, _sampling_opt("max_tokens")] = default(SamplingConfig, "max_tokens"),
+    prompt: Annotated[str, _sampling_opt("prompt")] = default(SamplingConfig, "prompt"),
+    batch_size: Annotated[int, _sampling_opt("batch_size")] = default(SamplingConfig, "batch_size"),
+    dtype: Annotated[str, _sampling_opt("dtype")] = default(SamplingConfig, "dtype"),
     backend: Annotated[
         str, typer.Option(help="hf or vllm (GPU extra), as oneshot eval.", rich_help_panel=BASE)
     ] = "hf",
@@ -332,7 +327,7 @@ def _sampled(given: dict) -> None:
         low, high = (float(x) for x in given["band"].split(","))
     except ValueError:
         raise OneShotError(f"--band {given['band']!r}: write two numbers, e.g. 0.1,0.9") from None
-    config = SamplingConfig(**{name: given[name] for name in SAMPLING if name in given})
+    config = SamplingConfig(**{f.name: given[f.name] for f in fields(SamplingConfig) if f.name in given})
     learnability.run(
         model=given["model"],
         dataset=given["dataset"],
