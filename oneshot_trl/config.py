@@ -125,6 +125,10 @@ class RunConfig(ValidationArguments, ModelConfig):
             raise OneShotError(f"unknown --reward {self.reward!r}; choose one of {', '.join(REWARDS)}")
         if self.algo not in ALGOS:
             raise OneShotError(f"unknown --algo {self.algo!r}; choose one of {', '.join(ALGOS)}")
+        if self.dtype not in ("auto", "bfloat16", "float16", "float32"):
+            raise OneShotError(f"unknown --dtype {self.dtype!r}; choose auto, bfloat16, float16 or float32")
+        if self.resume and self.overwrite:
+            raise OneShotError("--resume and --overwrite contradict each other: pick one")
         if self.algo == "ppo" and self.use_peft:
             raise OneShotError(
                 "--use-peft is supported with --algo grpo only (TRL's PPO adapters share no value head)"

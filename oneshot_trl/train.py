@@ -34,8 +34,6 @@ RUN_ARTEFACTS = (RUN_FILE, METRICS_FILE, HISTORY_FILE)
 
 
 def _check_output_dir(out: Path, run: RunConfig) -> None:
-    if run.resume and run.overwrite:
-        raise OneShotError("--resume and --overwrite contradict each other: pick one")
     existing = (out / RUN_FILE).exists() or any(out.glob("checkpoint-*"))
     if existing and not (run.resume or run.overwrite):
         raise OneShotError(
@@ -59,8 +57,6 @@ def _dtype(run: RunConfig, args: OneShotGRPOConfig):
     name = run.dtype
     if name == "auto":
         name = "bfloat16" if args.bf16 else "float16" if args.fp16 else "float32"
-    if name not in ("bfloat16", "float16", "float32"):
-        raise OneShotError(f"unknown --dtype {run.dtype!r}; choose auto, bfloat16, float16 or float32")
     return getattr(torch, name)
 
 

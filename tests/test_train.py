@@ -225,6 +225,11 @@ def test_existing_run_is_not_overwritten(tmp_path, tiny_model, dsr, capsys):
         (["--example-id", "pi0"], "unknown example id 'pi0'; valid ids"),
         (["--not_a_field", "3"], "unknown option(s) --not_a_field 3"),
         (["--prompt", "chat"], "unknown prompt template 'chat'; choose train, qwen25-math-cot, bare"),
+        (["--max_step", "3"], "unknown option(s) --max_step 3"),  # no abbreviation of --max_steps
+        (["--eval-samples", "x"], "--eval-samples: invalid int value: 'x'"),
+        (["--dtype", "float8"], "unknown --dtype 'float8'"),
+        (["--resume", "--overwrite"], "--resume and --overwrite contradict each other"),
+        (["--reward", "exact"], "unknown --reward 'exact'; choose one of math, format, none"),
     ],
 )
 def test_bad_input_is_one_line(tmp_path, tiny_model, dsr, capsys, extra, message):
