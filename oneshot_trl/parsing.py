@@ -17,7 +17,7 @@ import argparse
 import functools
 import os
 import typing
-from dataclasses import MISSING, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -258,9 +258,8 @@ def parse_configs(
 
 def _build(cls, values: dict[str, Any]):
     """One config from the parsed values; its own checks (``__post_init__``) as one line."""
-    names = {f.name for f in fields(cls) if f.init and (f.name in values or f.default is MISSING)}
     try:
-        return cls(**{name: values[name] for name in names})
+        return cls(**{f.name: values[f.name] for f in fields(cls) if f.init})
     except OneShotError:
         raise
     except (ValueError, TypeError) as e:
