@@ -25,10 +25,10 @@ def test_clip_each_clips_policy_and_critic_separately():
 
 
 def _trainer(tiny_model, dsr, tmp_path, **overrides):
-    from oneshot_trl.parsing import parse_configs
     from oneshot_trl.modeling import load_model_and_tokenizer
-    from oneshot_trl.trainers.ppo import build_ppo_trainer
+    from oneshot_trl.parsing import parse_configs
     from oneshot_trl.train import _training_set
+    from oneshot_trl.trainers.ppo import build_ppo_trainer
 
     run, args = parse_configs(
         "ppo-tiny-cpu",
