@@ -82,20 +82,20 @@ def main() -> None:
         )
         total = time.time() - start
     print("\nstage        seconds")
-    for stage, seconds in result["stage_seconds"].items():
+    for stage, seconds in result.stage_seconds.items():
         print(f"{stage:10} {seconds:9.1f}")
     print(
         f"{'total':10} {total:9.1f}   "
         f"({total / DEMO_BUDGET_SECONDS:.2f} of the {DEMO_BUDGET_SECONDS}-second budget)"
     )
-    runs = result["runs"]
-    train = sum(r["train_seconds"] for r in runs) / len(runs)
-    evaluate = sum(r["eval_seconds"] for r in runs) / len(runs)
+    runs = result.runs
+    train = sum(r.train_seconds for r in runs) / len(runs)
+    evaluate = sum(r.eval_seconds for r in runs) / len(runs)
     print(
         f"per arm and seed (in a worker): GRPO {train:.1f} s, evaluation {evaluate:.1f} s; "
-        f"history run {result['history_seconds']:.1f} s"
+        f"history run {result.history_seconds:.1f} s"
     )
-    print("conclusion:", result["conclusion"])
+    print("conclusion:", result.conclusion)
 
 
 if __name__ == "__main__":

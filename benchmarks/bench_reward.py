@@ -74,19 +74,19 @@ def accuracy() -> None:
         wrong_rewards = sum(is_equivalent(r["pred"], r["gold"]) and not r["equivalent"] for r in rows)
         pos = sum(r["equivalent"] for r in rows)
         print(
-            f"    {name}: {len(rows)} pairs ({pos} equivalent)  ours {ours}/{len(rows)} = "
-            f"{ours / len(rows):.1%}"
-            f"  math-verify {mv}/{len(rows)} = {mv / len(rows):.1%}  ours rewarding a wrong answer: "
-            f"{wrong_rewards}"
+            f"    {name}: {len(rows)} pairs ({pos} equivalent)"
+            f"  ours {ours}/{len(rows)} = {ours / len(rows):.1%}"
+            f"  math-verify {mv}/{len(rows)} = {mv / len(rows):.1%}"
+            f"  ours rewarding a wrong answer: {wrong_rewards}"
         )
 
 
 # ----------------------------------------------------------------------------------------------- workloads
 FILLER = (
     "Let's think step by step. The pressure varies jointly as the area and the cube of the velocity, so "
-    "P = kAV^3. With P = 4, A = 2, V = 8 we get k = 4/(2 \\cdot 512) = 1/256. Then 32 = (1/256) \\cdot 4 "
-    "V^3, "
-    "so V^3 = 2048 and V = \\sqrt[3]{2048}. Let me recheck the arithmetic once more. "
+    "P = kAV^3. With P = 4, A = 2, V = 8 we get k = 4/(2 \\cdot 512) = 1/256. "
+    "Then 32 = (1/256) \\cdot 4 V^3, so V^3 = 2048 and V = \\sqrt[3]{2048}. "
+    "Let me recheck the arithmetic once more. "
 )
 ANSWERS = [  # (final answer, weight): mostly right in a few spellings, some wrong, some unboxed
     ("\\boxed{12.8}", 40),
@@ -187,14 +187,14 @@ def part_full_set(data_dir: Path, steps: int) -> dict:
         ours_time += time.perf_counter() - start
         start = time.perf_counter()
         mv_verdicts = {}  # the same within-step deduplication: one check per distinct (answer, gold)
-        for completion, gold in zip(completions, golds):
+        for completion, gold in zip(completions, golds, strict=True):
             answer = extract_answer(completion)
             if answer is not None and (answer, gold) not in mv_verdicts:
                 mv_verdicts[(answer, gold)] = mv_equal(f"\\boxed{{{answer}}}", gold)
         mv_time += time.perf_counter() - start
         ours_verdicts = {
             (extract_answer(c), g): r == 1.0
-            for c, g, r in zip(completions, golds, rewards)
+            for c, g, r in zip(completions, golds, rewards, strict=True)
             if r is not None and extract_answer(c) is not None
         }
         disagree += sum(mv_verdicts[k] != v for k, v in ours_verdicts.items())
@@ -230,14 +230,14 @@ def part_math500(data_dir: Path) -> dict:
     get_pool().calls = 0
     slowest, correct = 0.0, 0
     start = time.perf_counter()
-    for completion, (_, gold) in zip(completions, pairs):
+    for completion, (_, gold) in zip(completions, pairs, strict=True):
         t = time.perf_counter()
         pred = extract_answer(completion)
         correct += bool(pred is not None and is_equivalent(pred, gold))
         slowest = max(slowest, time.perf_counter() - t)
     ours = len(pairs) / (time.perf_counter() - start)
     start = time.perf_counter()
-    mv_correct = sum(mv_equal(c, gold) for c, (_, gold) in zip(completions, pairs))
+    mv_correct = sum(mv_equal(c, gold) for c, (_, gold) in zip(completions, pairs, strict=True))
     mv = len(pairs) / (time.perf_counter() - start)
     return {
         "ours": ours,
@@ -325,43 +325,43 @@ def main() -> None:
     accuracy()
     r = fresh("one-shot", args)
     print(
-        "(b) 1-shot step, 1024 completions, gold 12.8, fresh process (empty verdict cache, workers not "
-        "started),"
+        "(b) 1-shot step, 1024 completions, gold 12.8, fresh process "
+        "(empty verdict cache, workers not started),"
     )
     print("    duplicate answers within the step graded once (both graders):")
     print(
-        f"    ours        {r['first']:,.0f} completions/s   (symbolic checks over the run: "
-        f"{r['symbolic_calls']})"
+        f"    ours        {r['first']:,.0f} completions/s   "
+        f"(symbolic checks over the run: {r['symbolic_calls']})"
     )
     print(f"    math-verify {r['mv']:,.0f} completions/s   speed-up {r['first'] / r['mv']:.1f}x")
     print(f"(c) 1-shot steady state, steps 2-{args.steps + 1} of the same process, verdicts from our cache:")
     print(
-        f"    ours        {r['steady']:,.0f} completions/s   vs math-verify above (no cache): "
-        f"{r['steady'] / r['mv']:.0f}x"
+        f"    ours        {r['steady']:,.0f} completions/s   "
+        f"vs math-verify above (no cache): {r['steady'] / r['mv']:.0f}x"
     )
     r = fresh("full-set", args)
     print(
-        f"(d) full-set step, uncached: 128 DSR-sub problems x 8 completions, {args.steps} steps, verdict "
-        f"cache cleared"
+        f"(d) full-set step, uncached: 128 DSR-sub problems x 8 completions, {args.steps} steps, "
+        "verdict cache cleared"
     )
     print(
-        "    before each, symbolic workers already running (ours: a step's sympy checks on its 2 workers at "
-        "once),"
+        "    before each, symbolic workers already running "
+        "(ours: a step's sympy checks on its 2 workers at once),"
     )
     print("    duplicates within a step graded once (both graders):")
     print(
-        f"    ours        {r['ours']:,.0f} completions/s   (symbolic checks: {r['symbolic_calls']}, "
-        f"timeouts: {r['timeouts']})"
+        f"    ours        {r['ours']:,.0f} completions/s   "
+        f"(symbolic checks: {r['symbolic_calls']}, timeouts: {r['timeouts']})"
     )
     print(f"    math-verify {r['mv']:,.0f} completions/s   speed-up {r['ours'] / r['mv']:.1f}x")
     print(
-        f"    verdicts that differ from math-verify: {r['disagree']} of {r['pairs']} distinct (answer, "
-        f"gold) pairs"
+        f"    verdicts that differ from math-verify: {r['disagree']} of {r['pairs']} "
+        "distinct (answer, gold) pairs"
     )
     r = fresh("math500", args)
     print(
-        f"(e) MATH500 golds vs rewritten predictions ({r['n']} pairs, fresh process, nothing cached, "
-        f"workers running):"
+        f"(e) MATH500 golds vs rewritten predictions "
+        f"({r['n']} pairs, fresh process, nothing cached, workers running):"
     )
     print(
         f"    ours        {r['ours']:,.0f} answers/s, judged equivalent {r['correct']}/{r['n']}, "

@@ -10,8 +10,8 @@ departure (``harness_answer`` keeps the once-cleaned answer where the harness's 
 pair open) is counted apart.
 
     git clone https://github.com/ypwang61/One-Shot-RLVR && pip install regex
-    python benchmarks/check_harness_parity.py --authors One-Shot-RLVR/Qwen2.5-Eval/evaluation [--data
-    ../shared/data]
+    python benchmarks/check_harness_parity.py --authors One-Shot-RLVR/Qwen2.5-Eval/evaluation \\
+        [--data ../shared/data]
 
 Their ``parser.py`` imports the old ``latex2sympy2`` at the top (never installed here: it breaks math-verify);
 extraction does not use it, so a stand-in module is put in its place for this run.

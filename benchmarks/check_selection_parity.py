@@ -33,7 +33,7 @@ def main() -> None:
         ours = [r.stats.index for r in rank(read_stats(args.authors_json))]
 
     def moved(order: list[int]) -> int:
-        return sum(a != b for a, b in zip(order, theirs))
+        return sum(a != b for a, b in zip(order, theirs, strict=True))
 
     print(f"{len(theirs)} examples: select-examples differs from the authors' ranking at {moved(ours)} ranks")
     print(f"scores rounded to 12 digits before sorting would differ at {moved(rounded)} ranks")

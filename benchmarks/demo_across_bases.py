@@ -6,7 +6,7 @@ built in its own cache folder like ``oneshot testbed build --seed S``, and print
 landed (SFT steps, dev and held-out sampled accuracy) and what 1-shot RLVR did on it (mean over RL seeds),
 then the spread across bases and whether each claim of the README held on every base.
 
-    python benchmarks/demo_across_bases.py [--bases 5 | --base-seeds 1,4] [--seeds 2] [--steps N]
+    python benchmarks/demo_across_bases.py [--bases 5 | --base-seeds 1,4] [--seeds 2] [--steps N] \\
         [--out runs/across-bases]
 """
 
@@ -34,7 +34,8 @@ def main() -> None:
     parser.add_argument("--cache", default=".cache/testbed")
     args = parser.parse_args()
 
-    from oneshot_trl.demo import DemoConfig, decompose, gains, run_demo
+    from oneshot_trl.demo import DemoConfig, run_demo
+    from oneshot_trl.evaluation.demo_report import decompose, gains
 
     base_seeds = [int(s) for s in args.base_seeds.split(",")] if args.base_seeds else range(args.bases)
     rows = []
@@ -45,34 +46,34 @@ def main() -> None:
             config.steps = args.steps
         config.testbed = replace(config.testbed, seed=base_seed)
         result = run_demo(config)
-        table = result["table"]
-        gain, spread = gains(result)["1-shot"]
-        from_format, from_skill = decompose(result, "1-shot")
-        per_seed = {(r["arm"], r["seed"]): r["eval"] for r in result["runs"]}
+        table = result.table
+        gain, spread = gains(result.base, result.runs)["1-shot"]
+        from_format, from_skill = decompose(result.base, result.runs, "1-shot")
+        per_seed = {(r.arm, r.seed): r.eval for r in result.runs}
         vs_format = [
             per_seed["1-shot", s]["pass@1"] - per_seed["format-only", s]["pass@1"] for s in range(args.seeds)
         ]
         min_gain = min(
-            100 * (per_seed["1-shot", s]["pass@1"] - result["base"]["pass@1"]) for s in range(args.seeds)
+            100 * (per_seed["1-shot", s]["pass@1"] - result.base["pass@1"]) for s in range(args.seeds)
         )
         rows.append(
             {
                 "base_seed": base_seed,
-                "sft_steps": result["base_build"]["sft_steps"],
-                "dev_accuracy": result["base_build"]["dev_history"][-1]["dev_accuracy"],
-                "base_pass1": result["base"]["pass@1"],
-                "base_boxed_accuracy": result["base"]["boxed_accuracy"],
+                "sft_steps": result.base_build.sft_steps,
+                "dev_accuracy": result.base_build.dev_history[-1]["dev_accuracy"],
+                "base_pass1": result.base["pass@1"],
+                "base_boxed_accuracy": result.base["boxed_accuracy"],
                 "gain": gain,
                 "gain_spread": spread,
                 "min_gain": min_gain,
                 "from_format": from_format,
                 "from_skill": from_skill,
                 "boxed_accuracy_after": table["1-shot"]["boxed_accuracy"][0],
-                "base_guess_rate": result["base"]["guess_rate"],
+                "base_guess_rate": result.base["guess_rate"],
                 "guess_rate_after": table["1-shot"]["guess_rate"][0],
                 "min_vs_format_only": 100 * min(vs_format),
                 "seconds": time.time() - start,
-                "conclusion": result["conclusion"],
+                "conclusion": result.conclusion,
             }
         )
         print(json.dumps(rows[-1]), flush=True)
@@ -80,8 +81,8 @@ def main() -> None:
     (Path(args.out) / "across_bases.json").write_text(json.dumps(rows, indent=2))
 
     print(
-        f"\n{len(rows)} base seeds x {args.seeds} RL seeds (held-out pass@1 at T=1, points; means over RL "
-        f"seeds)"
+        f"\n{len(rows)} base seeds x {args.seeds} RL seeds "
+        "(held-out pass@1 at T=1, points; means over RL seeds)"
     )
     print(
         "base  SFT steps  dev acc  base pass@1  1-shot gain (format + accuracy)  acc. if boxed  guessed  "

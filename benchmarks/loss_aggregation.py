@@ -1,5 +1,4 @@
-"""How much each completion token weighs in the loss: the authors' verl vs TRL's ``loss_type: dapo``, side by
-side.
+"""How much each completion token weighs in the loss, side by side: the authors' verl, TRL's ``dapo``.
 
 The authors' verl (``dp_actor.py``, ``use_dynamic_bsz=True``, ``ppo_max_token_len_per_gpu=24000``) splits each
 rank's share of the step into micro-batches of balanced token counts, takes a token mean inside each
@@ -42,9 +41,8 @@ def verl_token_weights(responses: list[int], prompt: int, ranks: int, max_tokens
     weights = [0.0] * len(responses)
     for r in range(ranks):
         idx = list(range(r * per_rank, (r + 1) * per_rank))
-        packed = micro_batches(
-            [responses[i] + prompt for i in idx], max_tokens
-        )  # the budget counts prompts too
+        # The budget counts prompts too
+        packed = micro_batches([responses[i] + prompt for i in idx], max_tokens)
         for bucket in packed:
             members = [idx[k] for k in bucket]
             tokens = sum(responses[i] for i in members)  # the token mean runs over response tokens
@@ -92,7 +90,7 @@ def main() -> None:
         quarter = len(order) // 4
         for scheme, rel in (("dapo", [1.0] * len(lengths)), ("verl", verl)):
             # mean over tokens: each completion's relative weight counted once per token
-            token_mean = sum(r * n for r, n in zip(rel, lengths)) / total
+            token_mean = sum(r * n for r, n in zip(rel, lengths, strict=True)) / total
             short = statistics.fmean(rel[i] for i in order[:quarter])
             long = statistics.fmean(rel[i] for i in order[-quarter:])
             print(

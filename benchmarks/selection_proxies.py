@@ -9,8 +9,7 @@ against the paper's Table 3 (MATH500 of 1-shot RLVR on each of 14 single example
 
     python benchmarks/selection_proxies.py [--history ../shared/data/dsr_sub_1209.jsonl]
 
-Runs in seconds on a CPU; the numbers it prints are those in the README's "How much does the choice of
-example matter?".
+Runs in seconds on a CPU; it prints the numbers of the README's "How much does the choice of example matter?".
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ def _learnability(base: str, pool: str, out: str, samples: int) -> dict:
     from oneshot_trl.data import load_problems
     from oneshot_trl.evaluation.evaluator import load_model
     from oneshot_trl.learnability import SamplingConfig, sample_candidates, score_candidates
-    from oneshot_trl.demo import _max_tokens
+    from oneshot_trl.demo_runs import max_tokens as _max_tokens
     from oneshot_trl.testbed.build import PROMPT
 
     start = time.time()
@@ -77,7 +77,8 @@ def _learnability(base: str, pool: str, out: str, samples: int) -> dict:
 
 def _one_shot(job: dict) -> dict:
     """1-shot GRPO on one candidate (the code of ``oneshot train``), then the held-out evaluation."""
-    from oneshot_trl.demo import _evaluate, _train
+    from oneshot_trl.demo_runs import evaluate_heldout as _evaluate
+    from oneshot_trl.demo_runs import train as _train
 
     start = time.time()
     run_dir = _train(job["overrides"])
@@ -104,7 +105,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="Seed of the planted rows and of random.")
     args = parser.parse_args()
 
-    from oneshot_trl.demo import HELDOUT, DemoConfig, _build, _evaluate_base, _history_run, _init_worker
+    from oneshot_trl.demo import DemoConfig
+    from oneshot_trl.demo_runs import base_model as _build
+    from oneshot_trl.demo_runs import evaluate_base as _evaluate_base
+    from oneshot_trl.demo_runs import history_run as _history_run
+    from oneshot_trl.demo_runs import init_worker as _init_worker
+    from oneshot_trl.evaluation.demo_report import HELDOUT
     from oneshot_trl.selection import read_stats
     from oneshot_trl.selection_proxies import bootstrap_interval, fisher_interval, learnability, spearman
     from oneshot_trl.testbed.build import CACHE, TestbedRecipe

@@ -27,8 +27,7 @@ DEFAULT_DATASET = (
     "https://raw.githubusercontent.com/ypwang61/One-Shot-RLVR/main/data/train/one_shot_rlvr/dsr_sub.parquet"
 )
 LOCAL_SUFFIXES = (".jsonl", ".json", ".parquet")
-#: Where a dataset URL's file is kept once downloaded (``ONESHOT_CACHE`` moves it): one file per URL, reused
-#: until deleted.
+#: Where downloaded dataset files are kept, one per URL, reused until deleted (``ONESHOT_CACHE`` moves it).
 DOWNLOADS = Path(os.environ.get("ONESHOT_CACHE") or Path.home() / ".cache" / "oneshot-trl") / "downloads"
 
 
@@ -61,9 +60,10 @@ def _read_json(path: Path) -> list[dict]:
         data = data["data"]
     if isinstance(data, dict):  # columns: {"problem": [...], "answer": [...]}
         columns = list(data)
-        if not all(isinstance(v, list) for v in data.values()):
+        lists = list(data.values())
+        if not all(isinstance(v, list) for v in lists) or len({len(v) for v in lists}) > 1:
             raise OneShotError(f"{path}: expected a list of objects or an object of equal-length lists")
-        data = [dict(zip(columns, values)) for values in zip(*data.values())]
+        data = [dict(zip(columns, values, strict=True)) for values in zip(*lists, strict=True)]
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise OneShotError(f"{path}: expected a list of objects or an object of equal-length lists")
     return data
@@ -105,8 +105,9 @@ def _answer_text(answer: Any) -> str:
 
 
 def download(url: str, cache: Path | None = None) -> Path:
-    """The local copy of a dataset file at ``url``, downloaded on first use into ``cache`` (default
-    ``DOWNLOADS``).
+    """The local copy of the dataset file at ``url``, downloaded on first use into ``cache``.
+
+    ``cache`` defaults to ``DOWNLOADS``.
 
     With ``requests`` (a dependency), not fsspec's HTTP file system, which needs aiohttp, a package that
     datasets 5 no longer installs. The file is written under a temporary name and renamed once complete, so

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 HISTORY_FILE = "history.jsonl"
 
@@ -21,7 +21,7 @@ def step_rows(
 ) -> list[dict]:
     """Aggregate per-completion correctness into one row per dataset index, in first-seen order."""
     counts: dict[int, list] = {}
-    for index, example_id, ok in zip(indices, example_ids, correct):
+    for index, example_id, ok in zip(indices, example_ids, correct, strict=True):
         entry = counts.setdefault(int(index), [example_id, 0, 0])
         entry[1] += int(bool(ok))
         entry[2] += 1
@@ -46,8 +46,7 @@ def accuracy_metrics(rows: list[dict]) -> dict[str, float]:
 
 
 class HistoryWriter:
-    """Appends rows to ``history.jsonl`` and flushes after every step, so a killed run loses nothing
-    written."""
+    """Appends rows to ``history.jsonl``, flushed after every step: a killed run keeps every finished step."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)

@@ -1,5 +1,6 @@
-"""Loading a policy and its tokenizer by Hub id or local path, with one-line errors (training and
-evaluation)."""
+"""Loading a policy and its tokenizer by Hub id or local path, with one-line errors.
+
+Training and evaluation load through it."""
 
 from __future__ import annotations
 

@@ -21,9 +21,9 @@ import math
 import random
 import warnings
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from .errors import OneShotError
 
@@ -32,8 +32,10 @@ METHODS = ("std", "var", "random", "pass-band")
 
 @dataclass
 class ExampleStats:
-    """One example's accuracy history: its count, sum and values (8 bytes each), kept because
-    the ranking must be numpy's own ``std`` of them to order near-ties as the authors' ranking did."""
+    """One example's accuracy history: its count, sum and values (8 bytes each).
+
+    The values are kept because the ranking must be numpy's own ``std`` of them to order near-ties as the
+    authors' ranking did."""
 
     index: int
     order: int  # first position in the input
@@ -85,8 +87,7 @@ def _number(value, where: str) -> float:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Complete lines with their numbers; a partial last line (a file being written) is skipped with a
-    warning."""
+    """Complete lines with their numbers; a partial last line (a file being written) warns and is skipped."""
     with path.open(encoding="utf-8") as f:
         lineno = 0
         for lineno, line in enumerate(f, start=1):
@@ -219,9 +220,8 @@ def rank(
     """Rank examples, best first (π1 = rank 1). Stable: ties keep input (or tie-order) order."""
     if method not in METHODS:
         raise OneShotError(f"unknown --method {method!r}; choose one of {', '.join(METHODS)}")
-    items = sorted(
-        stats, key=lambda s: (s.extra.get("tie", 0), s.order)
-    )  # tie-order field first, then input order
+    # Tie-order field first, then input order
+    items = sorted(stats, key=lambda s: (s.extra.get("tie", 0), s.order))
     if method == "std":
         scored = [(s, s.std) for s in items]
     elif method == "var":

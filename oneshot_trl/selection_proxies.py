@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def learnability(p: float) -> float:
@@ -39,7 +39,7 @@ def pearson(x: Sequence[float], y: Sequence[float]) -> float:
     if n != len(y) or n < 2:
         raise ValueError("pearson needs two sequences of the same length, at least 2")
     mx, my = sum(x) / n, sum(y) / n
-    sxy = sum((a - mx) * (b - my) for a, b in zip(x, y))
+    sxy = sum((a - mx) * (b - my) for a, b in zip(x, y, strict=True))
     sxx = sum((a - mx) ** 2 for a in x)
     syy = sum((b - my) ** 2 for b in y)
     if sxx == 0 or syy == 0:

@@ -29,8 +29,9 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """On a TRL without PPOTrainer (1.13+), the PPO tests skip: scripts/test.sh runs them in .venv-ppo (TRL
-    1.12)."""
+    """On a TRL without PPOTrainer (1.13+), the PPO tests skip; scripts/test.sh runs them in .venv-ppo.
+
+    .venv-ppo holds TRL 1.12, the last series with PPOTrainer."""
     from oneshot_trl.trainers.ppo import ppo_available
 
     if ppo_available():

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import exit_code
 from oneshot_trl.card import model_card
+
+from conftest import exit_code
 
 EXAMPLE = {
     "id": "pi1",

@@ -13,6 +13,7 @@ exceptions, typer 0.29 those of its own copy of click.
 from __future__ import annotations
 
 import pytest
+
 from conftest import run_cli
 
 UNKNOWN, MISSING, BAD_TYPE, BAD_FILE = "unknown option", "missing value", "bad type or value", "bad file"

@@ -11,11 +11,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from datasets import Dataset
 
-from conftest import run_cli
 from oneshot_trl import data
 from oneshot_trl.data import load_problems
 from oneshot_trl.errors import OneShotError
 from oneshot_trl.prompts import TRAIN_SUFFIX
+
+from conftest import run_cli
 
 PROBLEMS = [
     ("What is 1+1?", "2"),
@@ -25,8 +26,9 @@ PROBLEMS = [
 
 
 def _verl_parquet(path) -> bytes:
-    """Rows as the authors' dsr_sub.parquet lays them out (verl: chat prompt with the training suffix,
-    reward_model.ground_truth, extra_info.index)."""
+    """Rows as the authors' dsr_sub.parquet lays them out for verl.
+
+    A chat prompt with the training suffix, reward_model.ground_truth, extra_info.index."""
     rows = [
         {
             "data_source": "deepscaler",

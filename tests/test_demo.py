@@ -8,16 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from oneshot_trl.demo import (
+from oneshot_trl.demo import DemoConfig, run_demo
+from oneshot_trl.evaluation.demo_report import (
     ARMS,
-    DemoConfig,
+    HELDOUT,
+    ArmRun,
+    ProblemScores,
+    Saturation,
     after_saturation,
     conclusion,
     decompose,
     gain_intervals,
     gains,
     mean_spread,
-    run_demo,
+    problem_scores,
     saturation_line,
     table,
 )
@@ -35,23 +39,42 @@ def per_problem(p: float, shift: int) -> list[float]:
     return [p + 0.1 * s for s in signs]
 
 
-def fake_result(pass1: dict[str, list[float]], boxed: dict[str, list[float]] | None = None) -> dict:
-    """A demo result with the given per-seed held-out pass@1 (and boxed rate) per arm; base first."""
-    boxed = boxed or {}
+def run(
+    arm: str, seed: int, scores: dict[str, float] | None = None, metrics: list[dict] | None = None
+) -> ArmRun:
+    return ArmRun(
+        arm, seed, run_dir="", eval=scores or {}, metrics=metrics or [], train_seconds=0, eval_seconds=0
+    )
 
-    def scores(p, b):
-        return {"greedy": p, "pass@1": p, "boxed_rate": b, "boxed_accuracy": p / b, "pass@2": min(1.0, 2 * p)}
 
-    result = {"base": scores(pass1["base"][0], boxed.get("base", [0.7])[0]), "runs": []}
-    result["problem_scores"] = {"base": per_problem(pass1["base"][0], 0), "runs": []}
-    for arm in ARMS:
-        for seed, p in enumerate(pass1[arm]):
-            b = boxed.get(arm, [0.9] * len(pass1[arm]))[seed]
-            result["runs"].append({"arm": arm, "seed": seed, "eval": scores(p, b), "metrics": []})
-            result["problem_scores"]["runs"].append(per_problem(p, 1 + seed))
-    result["table"] = table(result)
-    result["gain_intervals"] = gain_intervals(result)
-    return result
+class Fake:
+    """What the analysis reads of a demo's result: the given per-seed held-out pass@1 (and boxed rate) per
+    arm, base first, with per-problem scores whose means are those pass@1s."""
+
+    def __init__(self, pass1: dict[str, list[float]], boxed: dict[str, list[float]] | None = None):
+        boxed = boxed or {}
+
+        def scores(p, b):
+            return {
+                "greedy": p,
+                "pass@1": p,
+                "boxed_rate": b,
+                "boxed_accuracy": p / b,
+                "pass@2": min(1.0, 2 * p),
+            }
+
+        self.base = scores(pass1["base"][0], boxed.get("base", [0.7])[0])
+        self.runs = []
+        self.scores = ProblemScores(base=per_problem(pass1["base"][0], 0), runs=[])
+        for arm in ARMS:
+            for seed, p in enumerate(pass1[arm]):
+                b = boxed.get(arm, [0.9] * len(pass1[arm]))[seed]
+                self.runs.append(run(arm, seed, scores(p, b)))
+                self.scores.runs.append(per_problem(p, 1 + seed))
+        self.intervals = gain_intervals(self.scores, self.runs)
+
+    def conclusion(self) -> str:
+        return conclusion(self.base, self.runs, self.intervals)
 
 
 def test_mean_and_half_range():
@@ -61,15 +84,17 @@ def test_mean_and_half_range():
 
 def test_conclusion_names_a_gain_beyond_format():
     # base: boxed 0.6, accuracy among boxed 0.5 (pass@1 0.3); 1-shot keeps the boxed rate and answers better
-    r = fake_result(
+    r = Fake(
         {"base": [0.30], "1-shot": [0.45, 0.47], "format-only": [0.35, 0.36], "full-set": [0.6, 0.62]},
         boxed={"base": [0.6], "1-shot": [0.62, 0.62]},
     )
-    assert gains(r)["1-shot"] == pytest.approx((16.0, 1.0))
-    from_format, from_skill = decompose(r, "1-shot")
+    assert gains(r.base, r.runs)["1-shot"] == pytest.approx((16.0, 1.0))
+    assert table(r.base, r.runs)["1-shot"]["pass@1"] == pytest.approx([0.46, 0.01])
+    assert table(r.base, r.runs)["base"]["boxed_rate"] == [0.6, 0.0]
+    from_format, from_skill = decompose(r.base, r.runs, "1-shot")
     assert from_format + from_skill == pytest.approx(16.0) and from_skill > from_format
-    line = conclusion(r)
-    iv = r["gain_intervals"]
+    line = r.conclusion()
+    iv = r.intervals
     assert iv["1-shot"]["diff"] == pytest.approx(16.0) and 0 < iv["1-shot"]["low"] < 16 < iv["1-shot"]["high"]
     shown = f"{iv['1-shot']['low']:+.1f} to {iv['1-shot']['high']:+.1f}"
     assert line.startswith(
@@ -83,13 +108,13 @@ def test_conclusion_names_a_gain_beyond_format():
 
 
 def test_conclusion_calls_a_boxing_gain_format():
-    r = fake_result(
+    r = Fake(
         {"base": [0.30], "1-shot": [0.45, 0.47], "format-only": [0.20, 0.22], "full-set": [0.5, 0.5]},
         boxed={"base": [0.6], "1-shot": [0.95, 0.97]},
     )
-    from_format, from_skill = decompose(r, "1-shot")
+    from_format, from_skill = decompose(r.base, r.runs, "1-shot")
     assert from_format == pytest.approx(100 * (0.96 - 0.6) * 0.5) and from_format > from_skill
-    line = conclusion(r)
+    line = r.conclusion()
     assert line.startswith("The gain is format: of its +16.0 points (95% interval")
     assert (
         "of held-out pass@1, +18.0 come from the "
@@ -99,43 +124,39 @@ def test_conclusion_calls_a_boxing_gain_format():
 
 
 def test_conclusion_says_mostly_format_when_both_parts_are_real():
-    r = fake_result(
+    r = Fake(
         {"base": [0.30], "1-shot": [0.46, 0.46], "format-only": [0.25, 0.25], "full-set": [0.6, 0.6]},
         boxed={"base": [0.6], "1-shot": [0.8, 0.8]},
     )
-    from_format, from_skill = decompose(r, "1-shot")  # +10.0 from boxing, +6.0 from accuracy among boxed
+    from_format, from_skill = decompose(
+        r.base, r.runs, "1-shot"
+    )  # +10.0 from boxing, +6.0 from accuracy among boxed
     assert (round(from_format, 6), round(from_skill, 6)) == (10.0, 6.0)
-    assert conclusion(r).startswith("1-shot helped, mostly through format: of its +16.0 points")
+    assert r.conclusion().startswith("1-shot helped, mostly through format: of its +16.0 points")
 
 
 def test_conclusion_says_when_1shot_did_not_help():
-    r = fake_result(
-        {"base": [0.30], "1-shot": [0.25, 0.37], "format-only": [0.31, 0.33], "full-set": [0.5, 0.5]}
-    )
-    iv = r["gain_intervals"]["1-shot"]
+    r = Fake({"base": [0.30], "1-shot": [0.25, 0.37], "format-only": [0.31, 0.33], "full-set": [0.5, 0.5]})
+    iv = r.intervals["1-shot"]
     assert iv["low"] < 0 < iv["high"]  # seeds at -5 and +7 points: the interval over seeds holds 0
-    assert conclusion(r).startswith(
+    assert r.conclusion().startswith(
         f"1-shot did not raise held-out pass@1 beyond noise (+1.0 points (95% interval {iv['low']:+.1f} to "
         f"{iv['high']:+.1f}) over 2 seed(s) and the problems;"
     )
 
 
 def test_gain_intervals_widen_when_seeds_disagree_and_vanish_for_identical_runs():
-    agree = fake_result(
-        {"base": [0.3], "1-shot": [0.45, 0.45], "format-only": [0.3, 0.3], "full-set": [0.5, 0.5]}
-    )
-    apart = fake_result(
-        {"base": [0.3], "1-shot": [0.35, 0.55], "format-only": [0.3, 0.3], "full-set": [0.5, 0.5]}
-    )
+    agree = Fake({"base": [0.3], "1-shot": [0.45, 0.45], "format-only": [0.3, 0.3], "full-set": [0.5, 0.5]})
+    apart = Fake({"base": [0.3], "1-shot": [0.35, 0.55], "format-only": [0.3, 0.3], "full-set": [0.5, 0.5]})
     width = {
-        name: r["gain_intervals"]["1-shot"]["high"] - r["gain_intervals"]["1-shot"]["low"]
+        name: r.intervals["1-shot"]["high"] - r.intervals["1-shot"]["low"]
         for name, r in (("agree", agree), ("apart", apart))
     }
     assert width["apart"] > width["agree"] > 0
     # format-only's runs equal the base problem by problem (same pattern, same mean): exactly 0, no width
-    same = fake_result({"base": [0.3], "1-shot": [0.4], "format-only": [0.3], "full-set": [0.5]})
-    same["problem_scores"]["runs"][1] = same["problem_scores"]["base"]
-    assert gain_intervals(same)["format-only"] == {"diff": 0.0, "low": 0.0, "high": 0.0}
+    same = Fake({"base": [0.3], "1-shot": [0.4], "format-only": [0.3], "full-set": [0.5]})
+    same.scores.runs[1] = same.scores.base
+    assert gain_intervals(same.scores, same.runs)["format-only"] == {"diff": 0.0, "low": 0.0, "high": 0.0}
 
 
 def test_testbed_recipe_resolves_to_the_demo_layout():
@@ -173,31 +194,35 @@ def test_saturation_is_the_first_check_after_a_window_at_the_threshold():
     # π1: 0.5 for 20 steps, 0.85 for 20 (not yet), then 0.95; checks every 20 steps
     pi1 = [0.5] * 20 + [0.85] * 20 + [0.95] * 40
     checks = {20: 0.40, 40: 0.55, 60: 0.60, 80: 0.68}
-    report = after_saturation(one_shot_metrics(pi1, checks), every=20)
-    assert report == {
-        "pi1_window": pytest.approx(0.95),
-        "saturated_at": 60,
-        "heldout_at": 0.60,
-        "heldout_last": 0.68,
-        "last_step": 80,
-    }
+    report = after_saturation(run("1-shot", 3, metrics=one_shot_metrics(pi1, checks)), every=20)
+    assert report == Saturation(
+        seed=3,
+        pi1_window=pytest.approx(0.95),
+        saturated_at=60,
+        heldout_at=0.60,
+        heldout_last=0.68,
+        last_step=80,
+    )
     # the window is the steps since the previous check: one solved step at a check does not count
     spike = [0.5] * 39 + [1.0] + [0.5] * 40
-    assert after_saturation(one_shot_metrics(spike, checks), every=20)["saturated_at"] is None
+    unsaturated = after_saturation(run("1-shot", 0, metrics=one_shot_metrics(spike, checks)), every=20)
+    assert unsaturated == Saturation(seed=0, pi1_window=pytest.approx(0.5), saturated_at=None)
+    assert (unsaturated.heldout_at, unsaturated.heldout_last, unsaturated.last_step) == (None, None, None)
     # a window straddling two checks is not used: saturated from step 50 on is first seen at the check at 80
     late = [0.5] * 50 + [1.0] * 30
-    assert after_saturation(one_shot_metrics(late, checks), every=20)["saturated_at"] == 80
+    assert (
+        after_saturation(run("1-shot", 0, metrics=one_shot_metrics(late, checks)), every=20).saturated_at
+        == 80
+    )
 
 
 def test_saturation_line_reports_each_seed():
-    result = {
-        "config": {"eval_every": 20, "steps": 80},
-        "post_saturation": [
-            {"seed": 0, **after_saturation(one_shot_metrics([0.95] * 80, {20: 0.5, 80: 0.62}), every=20)},
-            {"seed": 1, **after_saturation(one_shot_metrics([0.7] * 80, {20: 0.5, 80: 0.62}), every=20)},
-        ],
-    }
-    assert saturation_line(result) == (
+    checks = {20: 0.5, 80: 0.62}
+    seeds = [
+        after_saturation(run("1-shot", seed, metrics=one_shot_metrics([solved] * 80, checks)), every=20)
+        for seed, solved in enumerate((0.95, 0.7))
+    ]
+    assert saturation_line(seeds, every=20, steps=80) == (
         "π1 saturated (≥ 0.90 of its completions right over 20 steps): seed 0 at step 20, held-out checks "
         "0.500 there → 0.620 at step 80 (+12.0 points); seed 1 not within 80 steps (0.70 over the last 20)"
     )
@@ -226,12 +251,12 @@ def test_reduced_demo_shows_the_effects_that_held_across_bases(tmp_path):
     stages = []
     result = run_demo(config, lambda stage, message: stages.append(stage))
     assert stages[:4] == ["base", "history", "select", "runs"]
-    base, runs = result["base"], {r["arm"]: r["eval"] for r in result["runs"]}
+    base, runs = result.base, {r.arm: r.eval for r in result.runs}
     assert set(runs) == set(ARMS)
     one, fmt = runs["1-shot"], runs["format-only"]
     assert 0.35 < base["pass@1"] < 0.62  # where the build's stop criterion lands the base
-    assert result["base_build"]["dev_history"][-1]["final"] is True
-    assert result["base_build"]["shipped"] is True  # the shipped base: no build on a fresh machine
+    assert result.base_build.dev_history[-1]["final"] is True
+    assert result.base_build.shipped is True  # the shipped base: no build on a fresh machine
     assert one["pass@1"] > base["pass@1"] + 0.10  # the effect: measured at least +17.9 points
     assert one["boxed_accuracy"] > base["boxed_accuracy"] + 0.08
     assert one["guess_rate"] < base["guess_rate"] - 0.1  # what 1-shot RL taught: work, don't guess
@@ -239,15 +264,16 @@ def test_reduced_demo_shows_the_effects_that_held_across_bases(tmp_path):
     assert one["boxed_accuracy"] > fmt["boxed_accuracy"] + 0.05
     assert fmt["boxed_rate"] > base["boxed_rate"]
     written = json.loads((tmp_path / "demo" / "demo.json").read_text())
-    assert written["conclusion"] == result["conclusion"] and written["pi1"]["index"] == result["pi1"]["index"]
+    assert written == json.loads(json.dumps(result.as_json(), default=str))  # demo.json: the result as it is
+    assert written["conclusion"] == result.conclusion and written["pi1"]["index"] == result.pi1.index
     assert written["conclusion"].startswith("1-shot helped beyond format")
     for png in ("curves.png", "pass_at_k.png"):
         assert (tmp_path / "demo" / png).read_bytes()[:4] == b"\x89PNG"
-    one_shot = next(r for r in result["runs"] if r["arm"] == "1-shot")["metrics"]
+    one_shot = next(r for r in result.runs if r.arm == "1-shot").metrics
     assert [m["step"] for m in one_shot] == list(range(1, config.steps + 1))
     pi1_solved = sum(m["oneshot/train_accuracy"] for m in one_shot[-10:]) / 10
     assert pi1_solved > 0.6
-    format_only = next(r for r in result["runs"] if r["arm"] == "format-only")["metrics"]
+    format_only = next(r for r in result.runs if r.arm == "format-only").metrics
     assert (
         sum(m["oneshot/train_accuracy"] for m in format_only[-10:]) / 10 < pi1_solved - 0.05
     )  # boxed is not right
@@ -275,7 +301,6 @@ def test_reduced_demo_shows_the_effects_that_held_across_bases(tmp_path):
 def test_problem_scores_are_read_from_each_evaluation_in_the_base_order(tmp_path):
     """The per-problem pass@1 the gains' intervals resample comes from each run's sampled evaluation
     (summary.json's per-problem counts), aligned on the base's problems whatever order a run lists them in."""
-    from oneshot_trl.demo import HELDOUT, problem_scores
     from oneshot_trl.evaluation.metrics import summarize
 
     def write(folder: Path, correct: dict[str, int]) -> None:
@@ -289,5 +314,5 @@ def test_problem_scores_are_read_from_each_evaluation_in_the_base_order(tmp_path
 
     write(tmp_path / "base-eval" / "sampled", {"0": 1, "1": 2, "2": 0})
     write(tmp_path / "run" / "eval" / "sampled", {"2": 4, "0": 3, "1": 2})
-    result = {"runs": [{"arm": "1-shot", "run_dir": str(tmp_path / "run")}]}
-    assert problem_scores(result, tmp_path) == {"base": [0.25, 0.5, 0.0], "runs": [[0.75, 0.5, 1.0]]}
+    runs = [ArmRun("1-shot", 0, str(tmp_path / "run"), eval={}, metrics=[], train_seconds=0, eval_seconds=0)]
+    assert problem_scores(tmp_path, runs) == ProblemScores(base=[0.25, 0.5, 0.0], runs=[[0.75, 0.5, 1.0]])

@@ -10,12 +10,13 @@ from math import comb
 
 import pytest
 import torch
-from conftest import exit_code
 
 from oneshot_trl.errors import OneShotError
 from oneshot_trl.evaluation import BENCHMARKS, pass_at_k
 from oneshot_trl.evaluation.benchmarks import load_benchmark, parse_benchmarks
 from oneshot_trl.evaluation.metrics import summarize
+
+from conftest import exit_code
 
 
 @pytest.mark.parametrize("n", [1, 2, 5, 8, 16, 64, 100, 256])
@@ -91,9 +92,8 @@ def test_left_padded_batches_generate_what_single_prompts_do(tiny_model):
     expected = torch.rand(3)
     torch.manual_seed(5)
     HFGenerator(model, tok, batch_size=3).generate(prompts, **{**kwargs, "temperature": 1.0})
-    assert torch.equal(
-        torch.rand(3), expected
-    )  # a check during training leaves training's random stream alone
+    # A check during training leaves training's random stream alone
+    assert torch.equal(torch.rand(3), expected)
 
 
 def test_eval_cli_on_real_files_writes_samples_and_resumes(tiny_model, shared_data, tmp_path, capsys):
@@ -214,9 +214,8 @@ def test_resume_refuses_another_protocol_or_model(tiny_model, shared_data, tmp_p
         )
         == 0
     )
-    (other / "model.safetensors").write_bytes(
-        (other / "model.safetensors").read_bytes()
-    )  # rewritten: new mtime
+    # Rewritten: new mtime
+    (other / "model.safetensors").write_bytes((other / "model.safetensors").read_bytes())
     assert (
         exit_code(
             argv[:1]
@@ -248,11 +247,8 @@ def test_sharded_evaluation_merges_to_the_whole(tiny_model, shared_data):
     )
     whole = evaluate(model, tok, specs, config)
     parts = [evaluate(model, tok, specs, config, shard=(rank, 3)) for rank in range(3)]
-    assert [len(p["records"]["math500"]) for p in parts] == [
-        2,
-        2,
-        1,
-    ]  # 5 problems over 3 ranks, padding dropped
+    # 5 problems over 3 ranks, padding dropped
+    assert [len(p["records"]["math500"]) for p in parts] == [2, 2, 1]
     merged = merge_shards([p["records"] for p in parts], config)
     for name in ("math500", "amc23"):
         for key in ("accuracy", "no_answer_rate", "mean_tokens", "problems"):
@@ -354,20 +350,10 @@ def test_sweep_compare_and_in_training_validation(tiny_model, shared_data, tmp_p
         == 0
     )
     metrics = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-    assert [m["step"] for m in metrics] == [
-        0,
-        1,
-        2,
-        3,
-        4,
-    ]  # step 0: the check before training (verl's val_before_train)
-    assert [("eval/math500/accuracy" in m) for m in metrics] == [
-        True,
-        False,
-        True,
-        False,
-        True,
-    ]  # then shares a step's row
+    # Step 0: the check before training (verl's val_before_train)
+    assert [m["step"] for m in metrics] == [0, 1, 2, 3, 4]
+    # Then the check shares a step's row
+    assert [("eval/math500/accuracy" in m) for m in metrics] == [True, False, True, False, True]
 
     assert (
         exit_code(
@@ -392,19 +378,15 @@ def test_sweep_compare_and_in_training_validation(tiny_model, shared_data, tmp_p
         == 0
     )
     rows = list(csv.DictReader((run / "eval" / "sweep.csv").open()))
-    assert [int(r["step"]) for r in rows] == [
-        0,
-        2,
-        4,
-    ]  # the base model is step 0, as the paper's curves start
+    # The base model is step 0, as the paper's curves start
+    assert [int(r["step"]) for r in rows] == [0, 2, 4]
     protocols = {
         name: json.loads((run / "eval" / name / "protocol.json").read_text())
         for name in ("base", "checkpoint-2", "checkpoint-4")
     }
     assert protocols["base"]["model"]["path"] == str(tiny_model.resolve())
-    assert {p["benchmarks"]["math500"]["dtype"] for p in protocols.values()} == {
-        "float16"
-    }  # one dtype rule for every step
+    # One dtype rule for every step
+    assert {p["benchmarks"]["math500"]["dtype"] for p in protocols.values()} == {"float16"}
     assert {"average", "math500/accuracy", "aime24/accuracy"} <= set(rows[0])
     for row in rows:  # every step's scores with their 95% interval (the band of sweep.png)
         for name in ("average", "math500/accuracy", "aime24/accuracy"):

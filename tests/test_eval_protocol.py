@@ -13,38 +13,27 @@ import sys
 import types
 
 import pytest
-from conftest import exit_code
 
 from oneshot_trl.errors import OneShotError
 from oneshot_trl.evaluation.extraction import harness_answer, strip_string
 from oneshot_trl.evaluation.grading import grade_completion
+
+from conftest import exit_code
 
 # (completion, benchmark, the harness's answer): one or more per branch of extract_answer and strip_string
 EXTRACTION_CASES = [
     (r"Thus $x = \boxed{\dfrac{3}{4}}$.", "math500", r"\frac{3}{4}"),  # last boxed; dfrac -> frac
     (r"so \boxed 5$ done", "math500", "5"),  # "\boxed 5": up to the next $
     (r"first \boxed{1}, finally \boxed{\{2, 3\}}", "math500", "{2,3}"),  # the LAST boxed; \{ -> {
-    (
-        "The final answer is $12\\text{ cm}$. I hope it is correct.",
-        "minerva_math",
-        "12",
-    ),  # Minerva form; trailing \text{}
-    (
-        "The final answer is $3 \\times 10^8 m/s$. I hope it is correct.",
-        "minerva_math",
-        "3\\times10^8m/s",
-    ),  # units kept
-    (
-        "The final answer is $3 \\times 10^8 m/s$. I hope it is correct.",
-        "math500",
-        "3\\times10^8/",
-    ),  # ...dropped elsewhere
+    # Minerva form; trailing \text{}
+    ("The final answer is $12\\text{ cm}$. I hope it is correct.", "minerva_math", "12"),
+    # units kept
+    ("The final answer is $3 \\times 10^8 m/s$. I hope it is correct.", "minerva_math", "3\\times10^8m/s"),
+    # ...dropped elsewhere
+    ("The final answer is $3 \\times 10^8 m/s$. I hope it is correct.", "math500", "3\\times10^8/"),
     ("So the answer is 42 apples.", "math500", "42"),  # "he answer is"; a unit word dropped
-    (
-        "Therefore the final answer is: 7.",
-        "aime24",
-        "7",
-    ),  # "final answer is"; leading ":" and trailing "." cut
+    # "final answer is"; leading ":" and trailing "." cut
+    ("Therefore the final answer is: 7.", "aime24", "7"),
     ("Adding, 1,234 + 5 = 1,239", "amc23", "1239"),  # the last number, thousands commas removed
     ("no digits here", "math500", ""),  # nothing to read
     ("答案是 9\n\n其他", "math500", "9"),  # the Chinese trigger
@@ -263,8 +252,7 @@ def test_top_k_reaches_generate(tiny_tokenizer, top_k, expected):
     HFGenerator(model, tiny_tokenizer).generate(
         ["1+1="], sample_index=0, temperature=0.6, top_p=0.9, top_k=top_k, max_tokens=3, seed=0
     )
-    # -1 (off, as vLLM) becomes HF's 0 (off): left out, generate would fall back to generation_config's
-    # top_k=50
+    # -1 (off, as vLLM) becomes HF's 0 (off); were it left out, generate would use generation_config's 50
     assert (
         model.calls[-1]["top_k"] == expected
         and model.calls[-1]["top_p"] == 0.9
@@ -421,9 +409,8 @@ def test_presets(tiny_model, shared_data, tmp_path, capsys):
     specs = {s.name: s for s in r1.apply(parse_benchmarks("math500,aime24,minerva_math,arc_easy"))}
     assert (specs["math500"].n, specs["math500"].temperature, specs["math500"].top_p) == (16, 0.6, 0.95)
     assert specs["aime24"].n == 64 and specs["minerva_math"].n == 16
-    assert (
-        specs["arc_easy"].n == 1 and specs["arc_easy"].temperature == 0.0
-    )  # not named by the preset: unchanged
+    # Not named by the preset: unchanged
+    assert specs["arc_easy"].n == 1 and specs["arc_easy"].temperature == 0.0
     assert r1.max_tokens == 8192 and PRESETS["r1-distill-1.5b-32k"].max_tokens == 32768
     # the authors' rllm-style evaluation: rllm's prompt, the last boxed answer of the whole response
     # (main_generation.py 177-181: use_think=False for a "qwen" model path), vLLM rollout in bfloat16
@@ -513,7 +500,5 @@ def test_one_item_list_answers_are_read_as_their_item(tmp_path):
     path.write_text(json.dumps({"problem": "p", "answer": ["$\\frac{1}{2}$"]}) + "\n")
     assert load_problems(str(path))[0]["answer"] == "$\\frac{1}{2}$"  # not "['$\\frac{1}{2}$']"
     assert grade_completion("the answer is 0.5", "$\\frac{1}{2}$", "olympiadbench") == ("0.5", True)
-    assert grade_completion("the answer is 0.5", "", "olympiadbench") == (
-        "0.5",
-        None,
-    )  # an empty gold: ungraded
+    # An empty gold: ungraded
+    assert grade_completion("the answer is 0.5", "", "olympiadbench") == ("0.5", None)

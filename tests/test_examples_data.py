@@ -131,6 +131,13 @@ def test_bad_jsonl(tmp_path, content, message):
         load_problems(str(tmp_path / "bad.jsonl"))
 
 
+def test_columns_of_different_lengths_are_refused(tmp_path):
+    # Once cut to the shortest column silently: here the third problem would have gone without a word.
+    (tmp_path / "c.json").write_text(json.dumps({"problem": ["a", "b", "c"], "answer": ["1", "2"]}))
+    with pytest.raises(OneShotError, match=r"c\.json: expected .* an object of equal-length lists"):
+        load_problems(str(tmp_path / "c.json"))
+
+
 def test_missing_file_and_columns(tmp_path):
     with pytest.raises(OneShotError, match="not found"):
         load_problems(str(tmp_path / "nope.jsonl"))
@@ -177,8 +184,8 @@ def test_prompt_text_through_a_chat_template(tiny_model):
     tok = load_tokenizer(tiny_model)
     text = render_prompt(tok, train_messages("What is 1+1?"))
     assert text == (
-        "<|im_start|>user\nWhat is 1+1? Let's think step by step and output the final answer within "
-        "\\boxed{}."
+        "<|im_start|>user\n"
+        "What is 1+1? Let's think step by step and output the final answer within \\boxed{}."
         "<|im_end|>\n<|im_start|>assistant\n"
     )
     cot = render_prompt(tok, qwen25_math_cot_messages("What is 1+1?"))

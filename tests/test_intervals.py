@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import exit_code
 from oneshot_trl.evaluation import intervals
 from oneshot_trl.evaluation.metrics import summarize
 from oneshot_trl.evaluation.report import compare_arms, pick_checkpoint, pick_lines, sweep_intervals
+
+from conftest import exit_code
 
 DRAWS = 2000
 
@@ -109,6 +110,13 @@ def test_intervals_are_deterministic_and_seeds_widen_the_difference():
     spread = np.array([0.0, 0.15, -0.15])[:, None]  # seeds that disagree by 15 points
     seeds = intervals.difference([np.clip(a + spread, 0, 1)], [b])["benchmarks"][0]
     assert seeds["high"] - seeds["low"] > one_seed["high"] - one_seed["low"]
+
+
+def test_arms_of_different_benchmarks_are_refused():
+    # Once cut to the shorter arm: the average would have left a benchmark out without a word.
+    scores = np.ones((1, 10))
+    with pytest.raises(ValueError, match=r"paired arms need the same benchmarks \(2 vs 1\)"):
+        intervals.difference([scores, scores], [scores])
 
 
 def test_summary_carries_intervals_and_sizes():

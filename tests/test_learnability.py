@@ -16,6 +16,7 @@ from oneshot_trl.learnability import (
     sample_candidates,
     score_candidates,
 )
+
 from conftest import jsonl, run_cli
 
 # Each candidate's answers, in the order the generator is asked for them (cycled).
@@ -175,7 +176,8 @@ def test_demo_select(tmp_path, tiny_model):
     order of every RL row (learnability by sampling the base, as select-examples does)."""
     import shutil
 
-    from oneshot_trl.demo import DemoConfig, _select_other, run_demo
+    from oneshot_trl.demo import DemoConfig, run_demo
+    from oneshot_trl.demo_runs import rank_by_other_selector as _select_other
 
     for bad, message in (({"select": "best"}, "--select 'best'"), ({"select_samples": 1}, "at least 2")):
         config = DemoConfig(output_dir=str(tmp_path / "demo"), **{"select": "learnability", **bad})

@@ -71,9 +71,8 @@ def test_grpo_table_matches_the_paper_recipe():
     } <= named
     # and a changed value, in the recipe or left to a default, is caught
     assert len(mismatches({**recipe, "use_bias_correction_kl": True, "learning_rate": 2e-6})) == 2
-    assert (
-        len(mismatches({k: v for k, v in recipe.items() if k != "weight_decay"})) == 1
-    )  # TRL's default is 0.0
+    # weight_decay left to TRL's default (0.0) is caught too
+    assert len(mismatches({k: v for k, v in recipe.items() if k != "weight_decay"})) == 1
 
 
 def test_the_paper_recipe_turns_off_trls_vllm_importance_sampling():

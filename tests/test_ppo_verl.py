@@ -19,9 +19,8 @@ def test_clip_each_clips_policy_and_critic_separately():
     _clip_each(policy, critic, 1.0, norms)(None, (), {})
     assert norms == [pytest.approx((6.0, 0.3))]
     assert policy[0].grad.norm().item() == pytest.approx(1.0)  # clipped to the bound
-    assert critic[0].grad.norm().item() == pytest.approx(
-        0.3
-    )  # under the bound: untouched (a joint clip would scale it)
+    # Under the bound: untouched (a joint clip would scale it)
+    assert critic[0].grad.norm().item() == pytest.approx(0.3)
 
 
 def _trainer(tiny_model, dsr, tmp_path, **overrides):
@@ -75,16 +74,16 @@ def test_the_critic_learns_at_its_own_rate(tiny_model, dsr, tmp_path):
     # Adam's first step moves each weight by about its learning rate: the critic's ten times the policy's
     policy, critic = (sum(v) / len(v) for v in moved.values())
     assert 5 < critic / policy < 20
-    # one optimizer step for the rollout batch's 2 micro-batches (TRL alone stepped at each); both modules
-    # are clipped
+    # One optimizer step for the rollout batch's 2 micro-batches (TRL alone stepped at each), both clipped
     assert trainer.args.gradient_accumulation_steps == 2
     assert len(trainer.clipped_norms) == 1 and all(n > 0 for n in trainer.clipped_norms[0])
 
 
 @pytest.mark.parametrize("decay_all", [True, False])
 def test_decay_all_parameters_decays_policy_and_critic_as_verl(tiny_model, dsr, tmp_path, decay_all):
-    """verl's actor and critic AdamWs decay every parameter (issue 28); transformers' rule skips biases and
-    norms."""
+    """verl's actor and critic AdamWs decay every parameter (issue 28).
+
+    transformers' rule skips biases and norms; decay_all_parameters follows verl."""
     trainer = _trainer(tiny_model, dsr, tmp_path, weight_decay=0.01, decay_all_parameters=decay_all)
     wrapper = trainer.accelerator.unwrap_model(trainer.model)
     names = {id(p): n for n, p in wrapper.named_parameters() if p.requires_grad}

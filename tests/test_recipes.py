@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import exit_code
 
 from oneshot_trl.config import load_recipe, recipe_names
 
+from conftest import exit_code
+
 PAPER_GRPO = [name for name in recipe_names() if name.startswith("paper-") and "ppo" not in name]
 # Size (the tiny model, 2 prompts x 2 completions, 8 new tokens, one step, a 1-problem validation read
-# offline)
-# and device (CPU, float32). Nothing else.
+# offline) and device (CPU, float32). Nothing else.
 SIZE_AND_DEVICE = {
     "--prompts_per_step": "2",
     "--num_generations": "2",

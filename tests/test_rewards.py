@@ -143,7 +143,7 @@ def test_every_eval_gold_in_another_spelling_and_against_its_neighbour(shared_da
     failures, distinct_pairs = [], 0
     for path in sorted(shared_data.glob("eval_*.jsonl")):
         golds = [json.loads(line)["answer"] for line in path.open()]
-        for gold, neighbour in zip(golds, golds[1:] + golds[:1]):
+        for gold, neighbour in zip(golds, golds[1:] + golds[:1], strict=True):
             boxed = extract_answer(f"The final answer is $\\boxed{{{gold}}}$.")
             if not (is_equivalent(f"${gold}$", gold) and boxed is not None and is_equivalent(boxed, gold)):
                 failures.append((path.name, gold))

@@ -117,7 +117,7 @@ def test_timeouts_and_errors_are_counted_in_the_reward_metrics(monkeypatch):
         out = reward(
             [f"\\boxed{{{SLOW_TRUE[0]}}}", r"\boxed{1}"],
             answer=["1", "1"],
-            log_metric=lambda k, v: metrics.__setitem__(k, v),
+            log_metric=metrics.__setitem__,
         )
         assert out == [0.0, 1.0]
         assert metrics["math_reward/timeouts"] == 1.0 and metrics["math_reward/errors"] == 0.0

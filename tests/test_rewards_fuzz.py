@@ -3,9 +3,8 @@ verdict, and a string is always equivalent to itself."""
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import time
+from fractions import Fraction
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -99,8 +98,7 @@ def test_grader_returns_a_bool_within_the_timeout(pred, gold):
     st.fractions(max_denominator=50).filter(lambda f: abs(f) < 10**6), st.integers(min_value=1, max_value=9)
 )
 def test_numbers_in_other_spellings_and_their_neighbours(value, step):
-    """A value spelled as a fraction, a decimal or a mixed form equals itself; moved by any step it does
-    not."""
+    """A value spelled as a fraction, a decimal or a mixed form equals itself, and not itself moved a step."""
     frac = (
         rf"\frac{{{value.numerator}}}{{{value.denominator}}}"
         if value.denominator != 1

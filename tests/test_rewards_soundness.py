@@ -481,9 +481,11 @@ def test_labelled_set_at_least_as_accurate_as_math_verify_and_no_wrong_reward(na
     finally:
         logging.disable(logging.NOTSET)
     labels = [r["equivalent"] for r in rows]
-    ours_right = sum(o == lab for o, lab in zip(ours, labels))
-    theirs_right = sum(t == lab for t, lab in zip(theirs, labels))
-    wrong_rewards = [(r["pred"], r["gold"]) for r, o in zip(rows, ours) if o and not r["equivalent"]]
+    ours_right = sum(o == lab for o, lab in zip(ours, labels, strict=True))
+    theirs_right = sum(t == lab for t, lab in zip(theirs, labels, strict=True))
+    wrong_rewards = [
+        (r["pred"], r["gold"]) for r, o in zip(rows, ours, strict=True) if o and not r["equivalent"]
+    ]
     assert wrong_rewards == []
     assert ours_right >= theirs_right, (ours_right, theirs_right)
 

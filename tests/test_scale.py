@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from oneshot_trl.cli import main
+
 from conftest import jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,8 +46,8 @@ def ppo(tmp_path, tiny_model, dsr, *extra, expect=0):
 
 @pytest.mark.ppo
 def test_verifiable_reward_model_grades_decoded_responses(tiny_model):
-    from oneshot_trl.trainers.ppo import VerifiableRewardModel
     from oneshot_trl.modeling import load_tokenizer
+    from oneshot_trl.trainers.ppo import VerifiableRewardModel
 
     tok = load_tokenizer(tiny_model)
     prompt = tok("Q: 12.8?", add_special_tokens=False)["input_ids"]
@@ -223,9 +224,8 @@ def test_deepspeed_zero_on_two_cpu_processes(tmp_path, tiny_model, dsr, shared_d
     assert [m["step"] for m in metrics] == ([0, 1, 2] if validation else [1, 2]), proc.stderr[-4000:]
     history = jsonl(out / "history.jsonl")
     assert [h["step"] for h in history] == [1, 2]
-    assert all(
-        h["total"] == 16 if algo == "grpo" else h["total"] == 8 for h in history
-    )  # both ranks' rollouts
+    # Each step's history holds both ranks' rollouts
+    assert all(h["total"] == 16 if algo == "grpo" else h["total"] == 8 for h in history)
     assert json.loads((out / "run.json").read_text())["world_size"] == 2
     if validation:
         assert all(0.0 <= m["eval/math500/accuracy"] <= 1.0 for m in metrics), metrics

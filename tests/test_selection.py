@@ -8,10 +8,10 @@ import warnings
 
 import pytest
 
-from oneshot_trl.cli import main
 from oneshot_trl.errors import OneShotError
 from oneshot_trl.examples import PI_TO_INDEX
 from oneshot_trl.selection import rank, read_stats
+
 from conftest import run_cli
 
 
@@ -56,7 +56,7 @@ def _authors_layout(dsr_rows) -> dict:
     ordered = list(rows)
     for positions in groups.values():
         members = sorted((rows[p] for p in positions), key=lambda r: r["hv_rank"])
-        for p, row in zip(positions, members):
+        for p, row in zip(positions, members, strict=True):
             ordered[p] = row
     return {str(row["index"]): row["hv_history"] for row in ordered}
 
@@ -268,7 +268,8 @@ def test_key_columns_never_truncate_in_a_narrow_terminal(capsys, shared_data, mo
             capsys,
         )[1]
     )
-    for row, expected in zip(rows, ranking):  # π, index and the 4-decimal score whole, in every row
+    # π, index and the 4-decimal score whole, in every row
+    for row, expected in zip(rows, ranking, strict=True):
         cells = [c.strip() for c in row.split("│")[1:4]]
         assert cells == [expected["pi"], str(expected["index"]), f"{expected['score']:.4f}"]
     assert "…" in stdout  # the problem text gave way instead
@@ -377,9 +378,8 @@ def test_step_metrics_shared_by_grpo_and_ppo():
         "oneshot/accuracy/pi1": 0.75,
         "oneshot/accuracy/pi13": 0.0,
     }
-    assert accuracy_metrics(rows[:4]) == {
-        "oneshot/train_accuracy": 0.75
-    }  # one example: its accuracy is the step's
+    # One example: its accuracy is the step's
+    assert accuracy_metrics(rows[:4]) == {"oneshot/train_accuracy": 0.75}
     many = [{"example_id": str(i), "correct": i % 2} for i in range(17)]
     assert list(accuracy_metrics(many)) == ["oneshot/train_accuracy"]  # a full set: no per-example metric
     assert step_rows(3, [7, 7, 9], ["pi1", "pi1", "x"], [True, False, True]) == [

@@ -22,6 +22,7 @@ from oneshot_trl.selection_proxies import (
     spearman,
     top_overlap,
 )
+
 from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -58,17 +58,15 @@ def test_splits_are_fixed_and_disjoint_by_construction():
         pairs = [tuple(int(x) for x in r["problem"][len("What is ") : -1].split(" + ")) for r in rows]
         assert all(split_of(a, b) == split for a, b in pairs)
         assert all(has_carry(a, b) for a, b in pairs)
-        # no digit pattern tied to a split: (3a + b) mod 4 once gave SFT only even units sums, held-out only
-        # odd
+        # No digit pattern tied to a split: (3a + b) mod 4 once gave SFT only even units sums and held-out
+        # only odd ones
         odd = sum((a % 10 + b % 10) % 2 for a, b in pairs) / len(pairs)
         assert 0.4 < odd < 0.6, (split, odd)
     names = list(problems)
     for i, first in enumerate(names):
         for second in names[i + 1 :]:
-            assert not problems[first] & problems[second], (
-                first,
-                second,
-            )  # 1-3 digits: overlaps would be common
+            # 1-3 digits: overlaps would be common
+            assert not problems[first] & problems[second], (first, second)
 
 
 def test_char_tokenizer_round_trips_and_keeps_digits_apart():
@@ -100,11 +98,8 @@ def test_miniature_build_is_cached_and_loadable(tmp_path):
     )
     path = build(recipe, cache=tmp_path, log=lambda *_: None)
     info = json.loads((path / "testbed.json").read_text())
-    assert info["sft_steps"] == 6 and [h["step"] for h in info["dev_history"]] == [
-        3,
-        6,
-        6,
-    ]  # + the final check
+    # Checks at steps 3 and 6, then the final check
+    assert info["sft_steps"] == 6 and [h["step"] for h in info["dev_history"]] == [3, 6, 6]
     assert info["dev_history"][-1]["final"] is True
     # Deterministic on one machine: a second build from scratch gives the same weights, byte for byte.
     again = build(recipe, cache=tmp_path / "again", log=lambda *_: None)

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import jsonl
 
 from oneshot_trl.cli import main
+
+from conftest import jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow

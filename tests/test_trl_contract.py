@@ -25,8 +25,8 @@ def test_grpo_hooks_keep_their_signatures_and_call_sites():
     source = inspect.getsource(GRPOTrainer)
     for call in TRL_CALL_SITES:
         assert call in source, (
-            f"GRPOTrainer no longer calls {call!r}: an override in oneshot_trl/trainers/grpo.py would go "
-            f"unused"
+            f"GRPOTrainer no longer calls {call!r}: "
+            "an override in oneshot_trl/trainers/grpo.py would go unused"
         )
 
 

@@ -80,12 +80,12 @@ def demo(
 
     result = run_demo(config, on_stage)
 
-    pi1 = result["pi1"]
+    pi1 = result.pi1
     console.print(
         Text.assemble(
             ("π1: ", "bold"),
-            f"{pi1['problem']}  (answer {pi1['answer']}; accuracy per epoch ",
-            ", ".join(f"{a:.2f}" for a in pi1["history"]),
+            f"{pi1.problem}  (answer {pi1.answer}; accuracy per epoch ",
+            ", ".join(f"{a:.2f}" for a in pi1.history),
             ")",
         )
     )
@@ -102,7 +102,7 @@ def demo(
 
     def cell(name: str, metric: str, digits: int) -> str:
         """Mean ± half-range over seeds; the base is one model, so its value alone."""
-        mean, spread = result["table"][name][metric]
+        mean, spread = result.table[name][metric]
         return f"{mean:.{digits}f}" + (f" ± {spread:.{digits}f}" if name != "base" else "")
 
     for column in ("run", *headers.values()):
@@ -112,17 +112,19 @@ def demo(
     console.print(table)
     guessed = ", ".join(f"{name} {cell(name, 'guess_rate', 2)}" for name in ("base", *ARMS))
     console.print(Text(f"guessed (sampled answers opened with {GUESS!r}, no column work): {guessed}"))
-    console.print(Text(saturation_line(result)))
-    ks = [m for m in result["base"] if m.startswith("pass@")]
+    console.print(
+        Text(saturation_line(result.post_saturation, result.config.eval_every, result.config.steps))
+    )
+    ks = [m for m in result.base if m.startswith("pass@")]
     curve = Table(title="pass@k (mean over seeds)", title_justify="left")
     for column in ("run", *[k.split("@")[1] for k in ks]):
         curve.add_column(
             column if column == "run" else f"k={column}", justify="left" if column == "run" else "right"
         )
     for name in ("base", *ARMS):
-        curve.add_row(name, *[f"{result['table'][name][k][0]:.2f}" for k in ks])
+        curve.add_row(name, *[f"{result.table[name][k][0]:.2f}" for k in ks])
     console.print(curve)
-    times = result["stage_seconds"]
+    times = result.stage_seconds
     console.print(
         Text(
             "stage seconds: "
@@ -130,5 +132,5 @@ def demo(
             + f"; total {time.time() - start:.0f}"
         )
     )
-    console.print(Text.assemble(("conclusion: ", "bold green"), result["conclusion"]))
-    console.print(Text(f"wrote {config.output_dir}/demo.json, " + ", ".join(result["plots"])))
+    console.print(Text.assemble(("conclusion: ", "bold green"), result.conclusion))
+    console.print(Text(f"wrote {config.output_dir}/demo.json, " + ", ".join(result.plots)))

@@ -1,6 +1,7 @@
 """Evaluation: the paper's benchmarks → generation (HF or vLLM) → answer extraction (the authors' harness, or
-the reward's boxed rule) → grading with ``oneshot_trl.rewards`` →
-greedy / avg@k / unbiased pass@k. Never imports a trainer (the trainer imports this, for in-training eval)."""
+the reward's boxed rule) → grading with ``oneshot_trl.rewards`` → greedy / avg@k / unbiased pass@k.
+
+Never imports a trainer (the trainer imports this, for in-training evaluation)."""
 
 from .benchmarks import BENCHMARKS, BenchmarkSpec
 from .evaluator import EvalConfig, evaluate

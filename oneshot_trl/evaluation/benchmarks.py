@@ -100,7 +100,9 @@ def choice_problem(question: str, texts: list[str], labels: list[str]) -> tuple[
     """The question with its options as the harness lays out multiple choice ("Answer Choices: (A) … (B) …"),
     and the map from the dataset's labels to letters (a few ARC rows label their options 1–4)."""
     letters = {label: label if label in "ABCDE" else "ABCDE"[i] for i, label in enumerate(labels)}
-    options = " ".join(f"({letters[label]}) {str(text).strip()}" for text, label in zip(texts, labels))
+    options = " ".join(
+        f"({letters[label]}) {str(text).strip()}" for text, label in zip(texts, labels, strict=True)
+    )
     return f"{question.strip()}\nAnswer Choices: {options}", letters
 
 

@@ -52,17 +52,16 @@ class EvalConfig:
     extraction: str | None = field(
         default=None,
         metadata={
-            "help": "harness (the authors' Qwen2.5-Math parser; default "
-            "for the paper's benchmarks) or boxed (the training reward's rule; default for local ones)."
+            "help": "harness (the authors' Qwen2.5-Math parser; default for the paper's benchmarks) "
+            "or boxed (the training reward's rule; default for local ones)."
         },
     )
     dtype: str = field(
         default="auto",
         metadata={
-            "help": "Weights' dtype for generation: auto is vLLM's rule "
-            "(fp16 for an fp32 checkpoint, else the checkpoint's own); harness is the authors' pipeline "
-            "(fp16 for a model trained here, as for their fp32 RL checkpoints; auto otherwise); "
-            "or float32, float16, bfloat16."
+            "help": "Weights' dtype for generation: auto is vLLM's rule (fp16 for an fp32 checkpoint, "
+            "else the checkpoint's own); harness is the authors' pipeline (fp16 for a model trained here, "
+            "as for their fp32 RL checkpoints; auto otherwise); or float32, float16, bfloat16."
         },
     )
     batch_size: int = field(default=16, metadata={"help": "HF generation batch size."})
@@ -130,9 +129,8 @@ def model_fingerprint(model: Any) -> dict:
     return {"hub_id": name, "commit": getattr(getattr(model, "config", None), "_commit_hash", None)}
 
 
-def _sample_protocol(config: "EvalConfig", spec: BenchmarkSpec, dtype: str) -> dict:
-    """Everything that changes how a benchmark's samples are made or graded (``limit`` only picks
-    problems)."""
+def _sample_protocol(config: EvalConfig, spec: BenchmarkSpec, dtype: str) -> dict:
+    """What changes how a benchmark's samples are made or graded (``limit`` only picks the problems)."""
     return {
         **config.protocol(spec),
         "dtype": dtype,
@@ -183,10 +181,12 @@ def evaluate(
     overwrite: bool = False,
     shard: tuple[int, int] | None = None,
 ) -> dict:
-    """Generate, grade and summarise. ``model`` may be None when ``generator`` brings its own (vLLM). With
-    ``output_dir``, samples are appended to ``samples.jsonl`` as they
-    are made, and a rerun with the same protocol and model generates only what is missing; a rerun with
-    another protocol or model is refused unless ``overwrite`` (which starts the folder over).
+    """Generate, grade and summarise.
+
+    ``model`` may be None when ``generator`` brings its own (vLLM). With ``output_dir``, samples are appended
+    to ``samples.jsonl`` as they are made, and a rerun with the same protocol and model generates only what
+    is missing; a rerun with another protocol or model is refused unless ``overwrite`` (which starts the
+    folder over).
 
     ``shard=(rank, world)``: this process takes problems rank, rank + world, ... (padded to the same count
     on every rank, so that under ZeRO-3 every rank runs the same number of forward passes) and the summary
@@ -223,9 +223,8 @@ def evaluate(
         if shard is not None:
             rank, world = shard
             mine = list(range(rank, len(problems), world))
-            mine += [mine[-1] if mine else 0] * (
-                -(-len(problems) // world) - len(mine)
-            )  # repeats are dropped below
+            # Every rank gets an equal share, padded with its last problem; the repeats are dropped below
+            mine += [mine[-1] if mine else 0] * (-(-len(problems) // world) - len(mine))
             problems = problems.select(mine) if hasattr(problems, "select") else [problems[i] for i in mine]
         ids = [str(row.get("id", row["index"])) for row in problems]
         prompts = [
@@ -250,7 +249,7 @@ def evaluate(
                 seed=config.seed + 7919 * start,
             )
             new = []
-            for (j, i), (text, n_tokens) in zip(chunk, generated):
+            for (j, i), (text, n_tokens) in zip(chunk, generated, strict=True):
                 if (spec.name, ids[i], j) in done:
                     continue
                 gold = problems[i]["answer"]

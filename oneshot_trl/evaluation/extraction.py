@@ -1,5 +1,4 @@
-"""The answer the authors' evaluation reads from a completion: the Qwen2.5-Math harness's rule,
-re-implemented.
+"""The answer the authors' evaluation reads from a completion: the Qwen2.5-Math harness's rule, ported.
 
 The paper's numbers come from the authors' copy of the Qwen2.5-Math harness (``Qwen2.5-Eval/evaluation/
 parser.py`` in ``ypwang61/One-Shot-RLVR``). Its ``extract_answer`` takes, in this order: the Minerva form

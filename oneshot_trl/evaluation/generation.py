@@ -54,9 +54,8 @@ class HFGenerator:
         side, tok.padding_side = tok.padding_side, "left"
         pad_id = tok.pad_token_id if tok.pad_token_id is not None else self.stop_ids[0]
         device = next(self.model.parameters()).device
-        # top_k always passed: left out, generate would apply the model's generation_config (top_k 50 by
-        # default),
-        # where vLLM, which the authors sampled with, applies none (-1; 0 means none to HF).
+        # top_k is always passed: left out, generate would apply the model's generation_config (top_k 50 by
+        # default), where vLLM, which the authors sampled with, applies none (-1; 0 means none to HF).
         sampling = (
             {"do_sample": True, "temperature": temperature, "top_p": top_p, "top_k": max(top_k, 0)}
             if temperature > 0
@@ -122,8 +121,7 @@ class VLLMGenerator:
         max_tokens: int,
         seed: int,
     ):
-        """The request for one chunk: greedy at temperature 0 (top-p, top-k off), else sampled; seeded per
-        chunk."""
+        """One chunk's request, seeded per chunk: greedy at temperature 0 (top-p, top-k off), else sampled."""
         from vllm import SamplingParams
 
         greedy = temperature == 0

@@ -3,8 +3,8 @@
 Two extraction rules (``--extraction``):
   harness  the authors' evaluation (the Qwen2.5-Math harness's ``extract_answer`` + ``strip_string``,
            ``extraction.harness_answer``): the Minerva form, the last boxed, "the answer is", the last
-           number…;
-           the default for the paper's benchmarks, so scores are comparable with the paper's tables;
+           number…; the default for the paper's benchmarks, so scores are comparable with the paper's
+           tables;
   boxed    the training reward's strict rule: the last ``\\boxed{}`` only, no box → no answer.
 With ``harness`` the answer is right when it equals the gold as the harness cleans it (``extraction.
 harness_gold``: on MATH500 and Minerva Math from the row's solution, as ``parse_ground_truth`` does), as

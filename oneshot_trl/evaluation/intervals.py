@@ -111,8 +111,9 @@ def average_interval(
 
 
 def _seed_weights(runs: int, resamples: int, seed: int) -> np.ndarray:
-    """(resamples, runs) weights of each run in each resample of seeds (rows sum to 1); a single run is
-    always itself."""
+    """(resamples, runs) weights of each run in each resample of seeds; each row sums to 1.
+
+    A single run always weighs 1: resampling one seed gives that seed."""
     if runs == 1:
         return np.ones((resamples, 1))
     return _counts(runs, resamples, seed + 1) / runs
@@ -128,13 +129,15 @@ def difference(a: list, b: list, level: float = LEVEL, resamples: int = RESAMPLE
     compared with itself gets exactly 0 with a zero-width interval."""
     a = [np.atleast_2d(np.asarray(x, dtype=np.float64)) for x in a]
     b = [np.atleast_2d(np.asarray(x, dtype=np.float64)) for x in b]
-    for x, y in zip(a, b):
+    if len(a) != len(b):
+        raise ValueError(f"paired arms need the same benchmarks ({len(a)} vs {len(b)})")
+    for x, y in zip(a, b, strict=True):
         if x.shape[1] != y.shape[1]:
             raise ValueError(f"paired arms need the same problems ({x.shape[1]} vs {y.shape[1]})")
     wa = _seed_weights(a[0].shape[0], resamples, seed)
     wb = _seed_weights(b[0].shape[0], resamples, seed + 2)  # other seeds' draws than arm a's
     benchmarks, replicates = [], []
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         if x.shape[0] == y.shape[0] == 1:  # paired per problem: resample the differences themselves
             reps = bootstrap_means(x[0] - y[0], resamples, seed)
         else:

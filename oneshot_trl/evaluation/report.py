@@ -15,7 +15,8 @@ from .evaluator import SAMPLES_FILE, SUMMARY_FILE, EvalConfig, checkpoints, eval
 from .metrics import pass_at_k
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib's pyplot on the non-interactive backend (files only), as every plot of the package uses."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -199,7 +200,7 @@ def sweep(
 def _plot_sweep(rows: list[dict], path: Path) -> None:
     metrics = [k for k in rows[0] if k == "average" or k.endswith(("/accuracy", "/no_answer_rate"))]
     steps = [r["step"] for r in rows]
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3.4), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
         if f"{metric}_low" in rows[0]:
@@ -279,7 +280,7 @@ def compare(arms, ks: list[int], output: Path, labels: list[str] | None = None) 
     benchmarks = sorted(set.intersection(*(set(c) for c in curves.values())))
     if not benchmarks:
         raise OneShotError("the evaluations share no benchmark to compare")
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(benchmarks), figsize=(4.5 * len(benchmarks), 3.6), squeeze=False)
     for ax, bench in zip(axes[0], benchmarks):
         for label in labels:

@@ -341,9 +341,10 @@ def _surd_binary(op: str, a: Fraction | Surd, b: Fraction | Surd) -> Fraction | 
 
 
 def _surd_root(x: Fraction, k: int) -> Fraction | Surd | None:
-    """The k-th root of a positive rational, exactly: (a/b)^(1/k) = a^(1/k)·b^((k-1)/k)/b, each prime's
-    exponent split into an integer part (into the coefficient) and a fraction; None when a or b cannot be
-    factored cheaply."""
+    """The k-th root of a positive rational, exactly, or None when a or b cannot be factored cheaply.
+
+    (a/b)^(1/k) = a^(1/k)·b^((k-1)/k)/b, each prime's exponent split into an integer part (into the
+    coefficient) and a fraction."""
     coefficient, exponents = Fraction(1, x.denominator), {}
     for n, scale in ((x.numerator, 1), (x.denominator, k - 1)):
         factors = _prime_factors(n)

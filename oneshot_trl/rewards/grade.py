@@ -232,7 +232,7 @@ def _compare(p: Normalized, g: Normalized) -> bool | None:
         return _unordered(items_p, items_g)
     if info_p != info_g or len(items_p) != len(items_g):
         return False  # "(1,2)" vs "[1,2]", "[0,1)" vs "[0,1]", or another number of entries
-    verdicts = [_compare(Normalized(a), Normalized(b)) for a, b in zip(items_p, items_g)]
+    verdicts = [_compare(Normalized(a), Normalized(b)) for a, b in zip(items_p, items_g, strict=True)]
     if False in verdicts:
         return False
     return True if all(verdicts) else None
@@ -282,7 +282,7 @@ def _relations(pred: str, gold: str) -> bool | None:
         return None
     if rp[1::2] != rg[1::2]:
         return False  # x>2 vs x\ge2, x<2 vs x>2: different sets
-    verdicts = [closed_form.compare(a, b) for a, b in zip(rp[2::2], rg[2::2])]
+    verdicts = [closed_form.compare(a, b) for a, b in zip(rp[2::2], rg[2::2], strict=True)]
     if False in verdicts:
         return False
     return True if all(verdicts) else None
@@ -340,12 +340,12 @@ def _colons(pred: str, gold: str) -> bool | None:
     if len(rp) != len(rg):
         return False
     if any(_is_zero(v) for v in rp + rg):
-        verdicts = [closed_form.same(a, b) for a, b in zip(rp, rg)]
+        verdicts = [closed_form.same(a, b) for a, b in zip(rp, rg, strict=True)]
     else:
         try:
             verdicts = [
                 closed_form.same(closed_form._binary("*", a, rg[0]), closed_form._binary("*", b, rp[0]))
-                for a, b in zip(rp, rg)
+                for a, b in zip(rp, rg, strict=True)
             ]
         except closed_form.Undecided:
             return None

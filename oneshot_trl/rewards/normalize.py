@@ -63,13 +63,13 @@ _UNITS = (
     "units?|square units?|sq units?|cubic units?|degrees?|radians?|dollars?|cents?|mph|km/h|kmh|kph|cm|mm|km|"
     "meters?|metres?|miles?|inches|inch|in|feet|foot|ft|yards?|yd|hours?|hrs?|minutes?|mins?|seconds?|secs?|"
     "days?|weeks?|months?|years?|pounds?|lbs?|kg|grams?|ounces?|oz|liters?|litres?|ml|gallons?|people|persons?|"
-    "students?|ways?|times|points?|percent|percentage|pct|sq\\.? ?ft|sq\\.? ?in|sq\\.? "
-    "?cm|cm\\^?\\{?[23]\\}?|m\\^?\\{?[23]\\}?|"
-    "ft\\^?\\{?[23]\\}?|in\\^?\\{?[23]\\}?|square (?:feet|inches|meters|centimeters|miles|yards)|"
+    "students?|ways?|times|points?|percent|percentage|pct|sq\\.? ?ft|sq\\.? ?in|sq\\.? ?cm|"
+    "cm\\^?\\{?[23]\\}?|m\\^?\\{?[23]\\}?|ft\\^?\\{?[23]\\}?|in\\^?\\{?[23]\\}?|"
+    "square (?:feet|inches|meters|centimeters|miles|yards)|"
     "cubic (?:feet|inches|meters|centimeters|yards)"
 )
-# A unit is stripped only after a value: a digit, a closing brace or \pi; single letters (m, g, s) need a
-# space.
+# A unit is stripped only after a value (a digit, a closing brace or \pi); single letters (m, g, s) only
+# after a space.
 _UNIT_TAIL = re.compile(rf"^(.*?(?:\d|\}}|\\pi))\s*(?:{_UNITS})\.?$", re.IGNORECASE)
 _SHORT_UNIT_TAIL = re.compile(r"^(.*?(?:\d|\}|\\pi))\s+(?:m|g|s|h|l|L)\.?$")
 _LHS = re.compile(r"^(?:[a-zA-Z](?:_\{?[a-zA-Z0-9]+\}?)?|\\[a-zA-Z]+)\s*=\s*(?P<rhs>[^=]+)$")

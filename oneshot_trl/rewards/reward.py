@@ -7,8 +7,9 @@ Completions are strings or conversations (the last message's content is graded).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 from . import grade
 from .extract import extract_answer
@@ -49,9 +50,8 @@ def gold_text(gold: Any, column: str = "answer") -> str | None:
     if hasattr(gold, "item") and getattr(gold, "ndim", None) == 0:  # numpy scalars from pandas/datasets
         return gold_text(gold.item(), column)
     raise ValueError(
-        f"the {column!r} column holds a {type(gold).__name__} ({str(gold)[:60]}); give one gold answer per "
-        f"row as "
-        "text or a number (join several answers into one string, e.g. '1, 2')"
+        f"the {column!r} column holds a {type(gold).__name__} ({str(gold)[:60]}); give one gold answer "
+        "per row as text or a number (join several answers into one string, e.g. '1, 2')"
     )
 
 
@@ -88,8 +88,7 @@ def grade_answer(
 
 
 def check_with_retry(pred: str, gold: str, timeout: float, retry_timeout: float | None) -> bool | None:
-    """``check_equivalence``, run once more with ``retry_timeout`` seconds when the first try found no
-    verdict."""
+    """``check_equivalence``, run again with ``retry_timeout`` seconds when the first try had no verdict."""
     verdict = check_equivalence(pred, gold, timeout=timeout)
     if verdict is None and retry_timeout is not None and retry_timeout > timeout:
         verdict = check_equivalence(pred, gold, timeout=retry_timeout)
@@ -104,7 +103,7 @@ def _grade_distinct(extracted: list, golds: list, timeout: float, workers: int) 
     verdicts: dict = {}
     gradable = {gold for gold in set(golds) if gold_is_gradable(gold)}
     needs_sympy = []
-    for pair in dict.fromkeys(zip(extracted, golds)):
+    for pair in dict.fromkeys(zip(extracted, golds, strict=True)):
         if pair[0] is None or pair[1] not in gradable:
             continue
         verdict = check_equivalence(*pair, timeout=timeout, symbolic=False)
@@ -115,7 +114,7 @@ def _grade_distinct(extracted: list, golds: list, timeout: float, workers: int) 
     if len(needs_sympy) > 1 and workers > 1:
         with ThreadPoolExecutor(max_workers=min(workers, len(needs_sympy))) as threads:
             results = threads.map(lambda pair: check_equivalence(*pair, timeout=timeout), needs_sympy)
-            verdicts.update(zip(needs_sympy, results))
+            verdicts.update(zip(needs_sympy, results, strict=True))
     else:
         verdicts.update((pair, check_equivalence(*pair, timeout=timeout)) for pair in needs_sympy)
     return verdicts, gradable

@@ -1,5 +1,4 @@
-"""``OneShotGRPOConfig`` and ``OneShotGRPOTrainer``: TRL's ``GRPOConfig`` and ``GRPOTrainer`` with the
-paper's extras.
+"""``OneShotGRPOConfig`` and ``OneShotGRPOTrainer``: TRL's GRPO config and trainer with the paper's extras.
 
 - Entropy bonus: TRL's native ``entropy_coef`` (and adaptive entropy), computed from the temperature-scaled
   logits of the one policy forward pass. This class adds no second entropy term.
@@ -53,8 +52,7 @@ class OneShotGRPOConfig(GRPOConfig):
         default=1.0,
         metadata={
             "help": "Scale of the policy-gradient term (advantages are multiplied by it). 0 gives the "
-            "paper's "
-            "entropy-only / KL-only ablations (Tab. 5 rows 8-10); KL and entropy terms are unchanged."
+            "paper's entropy-only / KL-only ablations (Tab. 5 rows 8-10); KL and entropy terms are unchanged."
         },
     )
     reward_timeout: float = field(

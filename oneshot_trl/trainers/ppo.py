@@ -16,8 +16,8 @@ listed in ``TRL_PPO_HOOKS`` (a test fails if TRL stops calling them):
   one per mini-batch;
 - a pre-step hook on that optimizer clips the policy's and the critic's gradients to ``max_grad_norm``, each
   on its own (verl's ``actor.grad_clip`` and ``critic.grad_clip``); TRL's PPO loop clips nothing. Under
-  DeepSpeed the engine clips instead (its ``gradient_clipping``, set from ``max_grad_norm``), over both at
-  once.
+  DeepSpeed the engine clips instead, over both at once (its ``gradient_clipping``, set from
+  ``max_grad_norm``).
 - ``critic_mini_batches`` critic steps per rollout batch (``add_critic_steps``): verl's critic mini-batch is
   not multiplied by ``rollout.n``, so it steps ``num_generations`` times where the policy steps once;
 - the entropy bonus (``entropy_coef``, verl's ``actor.entropy_coeff``): TRL builds the PPO loss inline in
@@ -66,16 +66,14 @@ def ppo_hint() -> str:
 
     return (
         f"--algo ppo needs TRL 1.12.x, the last series with PPOTrainer (this environment has TRL "
-        f"{trl.__version__}): "
-        "pip install 'oneshot-trl[ppo]'"
+        f"{trl.__version__}): pip install 'oneshot-trl[ppo]'"
     )
 
 
 def ppo_classes():
     """TRL's PPOConfig and PPOTrainer, or a one-line error naming the install that has them."""
-    os.environ.setdefault(
-        "TRL_EXPERIMENTAL_SILENCE", "1"
-    )  # we depend on trl.experimental knowingly (pinned TRL)
+    # We depend on trl.experimental knowingly (pinned TRL)
+    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
     try:
         from trl.experimental.ppo import PPOConfig, PPOTrainer
     except ImportError:
@@ -139,8 +137,8 @@ class OneShotPPOConfig(_ppo_config_base()):
     entropy_coef: float = field(
         default=0.0,
         metadata={
-            "help": "Entropy bonus: the loss minus this times the policy's "
-            "mean token entropy on the temperature-scaled logits (verl's actor.entropy_coeff)."
+            "help": "Entropy bonus: the loss minus this times the policy's mean token entropy on the "
+            "temperature-scaled logits (verl's actor.entropy_coeff)."
         },
     )
 
@@ -150,7 +148,7 @@ class OneShotPPOConfig(_ppo_config_base()):
 
 
 class _GradingBackbone(nn.Module):
-    def __init__(self, owner: "VerifiableRewardModel") -> None:
+    def __init__(self, owner: VerifiableRewardModel) -> None:
         super().__init__()
         self._owner = [owner]  # a list, so the owner is not registered as a submodule (no cycle)
 
@@ -198,8 +196,8 @@ class VerifiableRewardModel(nn.Module):
     @torch.no_grad()
     def grade(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         scores = []
-        for ids, mask in zip(input_ids.tolist(), attention_mask.tolist()):
-            meta, response_ids = self._match([t for t, m in zip(ids, mask) if m])
+        for ids, mask in zip(input_ids.tolist(), attention_mask.tolist(), strict=True):
+            meta, response_ids = self._match([t for t, m in zip(ids, mask, strict=True) if m])
             text = self.tokenizer.decode(response_ids, skip_special_tokens=True)
             pred, verdict = grade_answer(text, meta["answer"], think=self.think, timeout=self.timeout)
             correct = bool(verdict)  # no verdict (timeout, ungradable gold) scores 0, as in the GRPO reward
@@ -271,8 +269,7 @@ class PPORecordsCallback(TrainerCallback):
 
 
 class _PromptWidths:
-    """TRL's PPO dataloader, recording the width of each batch's left-padded prompts: where responses
-    start."""
+    """TRL's PPO dataloader, recording where responses start: the width of each batch's padded prompts."""
 
     def __init__(self, loader) -> None:
         self.loader, self.context_length = loader, None
@@ -314,9 +311,8 @@ def add_entropy_bonus(trainer, coef: float) -> None:
             response = mask[:, start:].to(entropy.dtype)
             mean_entropy = (entropy * response).sum() / response.sum().clamp(min=1.0)
             loss = loss - coef * mean_entropy
-            trainer.entropies.append(
-                float(mean_entropy)
-            )  # per micro-batch, the latest 100 (tests, debugging)
+            # Per micro-batch, the latest 100 (tests, debugging)
+            trainer.entropies.append(float(mean_entropy))
             del trainer.entropies[:-100]
         return backward(loss, **kwargs)
 
@@ -377,7 +373,7 @@ def add_critic_steps(trainer, steps: int) -> None:
             for p in policy:
                 p.grad = None  # AdamW skips parameters without gradients: the policy stays as it is
             optimizer.step()
-            for p, g in zip(policy, held):
+            for p, g in zip(policy, held, strict=True):
                 p.grad = g
             for p in critic:
                 p.grad = None
@@ -390,8 +386,7 @@ def add_critic_steps(trainer, steps: int) -> None:
 
 def _clip_each(policy: list, critic: list, max_norm: float, norms: list):
     """An optimizer pre-step hook: clip the policy's and the critic's gradients to ``max_norm``, each on its
-    own,
-    and record their norms before clipping."""
+    own, and record their norms before clipping."""
 
     def hook(optimizer, args, kwargs):
         norms.append(
@@ -416,8 +411,7 @@ def _trainer_class():
         joins the gather (a collective under ZeRO-3) and the main process saves the policy's weights."""
 
         def create_optimizer(self):
-            """AdamW over policy and critic, each its own learning rate, each its gradients clipped on its
-            own."""
+            """AdamW over policy and critic, each with its own learning rate and its own gradient clip."""
             if self.optimizer is not None:
                 return self.optimizer
             wrapper, args = self.model, self.args
@@ -444,9 +438,8 @@ def _trainer_class():
                 ]
             optimizer_cls, kwargs = self.get_optimizer_cls_and_kwargs(args, wrapper)
             self.optimizer = optimizer_cls([g for g in groups if g["params"]], **kwargs)
-            deepspeed = (
-                getattr(self.accelerator.state, "deepspeed_plugin", None) is not None
-            )  # set later in __init__
+            # The DeepSpeed engine is set later in __init__; the plugin already tells whether there is one
+            deepspeed = getattr(self.accelerator.state, "deepspeed_plugin", None) is not None
             if args.max_grad_norm and args.max_grad_norm > 0 and not deepspeed:
                 policy = [p for n, p in wrapper.named_parameters() if n.startswith("policy.")]
                 critic = [p for n, p in wrapper.named_parameters() if n.startswith("value_model.")]
@@ -560,9 +553,7 @@ def build_ppo_trainer(
     episode_offset: int = 0,
 ) -> Any:
     """TRL's PPOTrainer with the value model initialised from the policy and the grading reward model."""
-    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
-
-    from transformers import set_seed
+    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, set_seed
 
     PPOTrainer = _trainer_class()
     dataset, lookup = tokenize_prompts(train_rows, tokenizer, args.num_generations)
