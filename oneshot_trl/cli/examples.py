@@ -15,9 +15,8 @@ from .options import AnswerKeyOpt, DatasetOpt, ProblemKeyOpt, SplitOpt, default
 
 app = typer.Typer(help="The π examples the paper names, and the prompt each becomes.", no_args_is_help=True)
 console = Console()
-LOAD = {
-    name: default(load_problems, name) for name in ("problem_key", "answer_key", "split")
-}  # the library's
+# The data options' defaults: load_problems's.
+LOAD = {name: default(load_problems, name) for name in ("problem_key", "answer_key", "split")}
 
 
 @app.command("list")
