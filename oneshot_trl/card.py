@@ -117,7 +117,7 @@ def _recipe(record: dict) -> list[str]:
                 continue  # set again to the recipe's own value
             lines.append(f"| `{key}` | {_cell(before)} | {_cell(config.get(key))} |")
     else:
-        lines.append("Recipe: not recorded (the run was configured without `oneshot_trl.config.resolve`).")
+        lines.append("Recipe: not recorded (configured without `oneshot_trl.parsing`).")
     lines += [
         "",
         "Key settings: " + ", ".join(f"`{k}` {config[k]}" for k in KEY_SETTINGS if k in config) + ".",

@@ -92,10 +92,10 @@ def evaluate_heldout(model_path: str, data_dir: str, config: DemoConfig, out: st
 
 def train(overrides: dict[str, Any]) -> str:
     """A GRPO run of the recipe with ``overrides``, as ``oneshot train``; returns its run folder."""
-    from .config import resolve
+    from .parsing import parse_configs
     from .train import run_training
 
-    run, args = resolve(RECIPE, overrides=overrides)
+    run, args = parse_configs(RECIPE, overrides=overrides)
     return str(run_training(run, args, progress=False))
 
 

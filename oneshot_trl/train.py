@@ -1,4 +1,4 @@
-"""``run_training``: one call from resolved configs to a trained model and its records.
+"""``run_training``: one call from parsed configs to a trained model and its records.
 
 Order: check the request and the output dir → model and tokenizer → training set → records (clear, cut back
 or start) → trainer (GRPO or PPO) → train → save. Every user error surfaces before any file of an existing
@@ -12,7 +12,6 @@ from pathlib import Path
 
 from .card import write_model_card
 from .config import RunConfig
-from .trainers.grpo import OneShotGRPOConfig
 from .data import build_full_set, build_training_set, load_problems
 from .errors import OneShotError
 from .examples import parse_example_ids, selection_info
@@ -29,13 +28,12 @@ from .records import (
     write_run_record,
 )
 from .rewards import format_reward, make_math_reward
+from .trainers.grpo import OneShotGRPOConfig
 
 RUN_ARTEFACTS = (RUN_FILE, METRICS_FILE, HISTORY_FILE)
 
 
 def _check_output_dir(out: Path, run: RunConfig) -> None:
-    if run.resume and run.overwrite:
-        raise OneShotError("--resume and --overwrite contradict each other: pick one")
     existing = (out / RUN_FILE).exists() or any(out.glob("checkpoint-*"))
     if existing and not (run.resume or run.overwrite):
         raise OneShotError(
@@ -59,8 +57,6 @@ def _dtype(run: RunConfig, args: OneShotGRPOConfig):
     name = run.dtype
     if name == "auto":
         name = "bfloat16" if args.bf16 else "float16" if args.fp16 else "float32"
-    if name not in ("bfloat16", "float16", "float32"):
-        raise OneShotError(f"unknown --dtype {run.dtype!r}; choose auto, bfloat16, float16 or float32")
     return getattr(torch, name)
 
 
@@ -152,16 +148,10 @@ def run_training(run: RunConfig, args, *, progress: bool = True) -> Path:
         from .evaluation.callback import EvalCallback
 
         validation = EvalCallback(
-            run.eval_every,
+            run.eval_config(run.prompt, think=getattr(args, "think", False)),
             run.eval_benchmarks,
-            run.eval_limit,
-            run.eval_data_dir,
-            run.eval_max_tokens,
+            run.eval_every,
             tokenizer,
-            prompt=run.eval_prompt or run.prompt,
-            samples=run.eval_samples,
-            batch_size=run.eval_batch_size,
-            think=getattr(args, "think", False),
         )
 
     checkpoint = last_complete_checkpoint(out, run.algo) if run.resume else None
@@ -178,7 +168,7 @@ def run_training(run: RunConfig, args, *, progress: bool = True) -> Path:
         extra = {
             "world_size": state.num_processes,
             "resumed_from": checkpoint,
-            "recipe": getattr(run, "recipe_source", None),  # set by config.resolve
+            "recipe": getattr(run, "recipe_source", None),  # set by parsing.parse_configs
         }
         write_run_record(out, run, args, examples, extra)
     state.wait_for_everyone()

@@ -7,7 +7,6 @@ import sys
 
 import pytest
 
-from oneshot_trl.cli import main
 from conftest import run_cli
 
 
@@ -88,16 +87,18 @@ def _options(command) -> dict:
     return {p.name: p for p in command.params if p.param_type_name == "option"}
 
 
-def test_train_has_an_option_for_every_config_field_with_its_help_and_no_default_of_its_own():
+def test_train_help_shows_every_config_field_with_its_help_and_the_recipes_value(capsys):
+    """`oneshot train --help` is the parser's: every RunConfig field (the in-training validation's included)
+    and every field OneShotGRPOConfig adds, with its help, and the recipe's value as the default shown."""
     from dataclasses import fields
 
-    from rich.markup import escape
-
-    from oneshot_trl.cli.train import command
-    from oneshot_trl.config import RunConfig
+    from oneshot_trl.config import RunConfig, load_recipe
     from oneshot_trl.trainers.grpo import OneShotGRPOConfig
 
-    options = _options(command())
+    code, out, _ = run_cli(["train", "--recipe", "tiny-cpu", "--help"], capsys)
+    assert code == 0
+    flat = " ".join(out.split())
+    bare = "".join(out.split())  # argparse wraps at hyphens too ("all-" / "linear")
     own = {f.name for f in fields(OneShotGRPOConfig)} - {f.name for f in fields(OneShotGRPOConfig.__mro__[1])}
     documented = {
         f.name: f.metadata["help"]
@@ -115,24 +116,27 @@ def test_train_has_an_option_for_every_config_field_with_its_help_and_no_default
         "eval_max_tokens",
     } <= set(documented)
     for name, help_text in documented.items():
-        assert name in options, f"RunConfig/OneShotGRPOConfig.{name} has no option in `oneshot train`"
-        assert options[name].help.startswith(escape(" ".join(help_text.split()))), name
-    # No default is written on the command line: the recipe, the YAML file or the dataclass supplies it.
-    assert all(option.default is None for option in options.values()), [
-        n for n, o in options.items() if o.default is not None
-    ]
-    assert "--model" in options["model_name_or_path"].opts  # RunConfig's alias of TRL's field
+        assert f"--{name} " in flat, f"RunConfig/OneShotGRPOConfig.{name} has no option in `oneshot train`"
+        assert "".join(help_text.split()) in bare, name
+    assert "--model MODEL_NAME_OR_PATH" in flat  # RunConfig's alias of TRL's field
+    recipe = load_recipe("tiny-cpu")
+    for name in ("max_steps", "learning_rate", "prompts_per_step", "max_completion_length"):
+        help_text = next(
+            f.metadata["help"]
+            for cls in (RunConfig, OneShotGRPOConfig)
+            for f in fields(cls)
+            if f.name == name
+        )
+        assert "".join(f"{help_text} (default: {recipe[name]})".split()) in bare, name
 
 
 def test_train_options_reach_the_configs(capsys, tmp_path, monkeypatch):
-    # A flag generated from a field lands in that field; a list option takes commas; --model is the alias.
-    from oneshot_trl.cli import train as train_cli
-
+    # A flag lands in its field, dashed or not; a list option takes commas; --model is the alias.
     seen = {}
     monkeypatch.setattr(
         "oneshot_trl.train.run_training", lambda run, args: seen.update(run=run, args=args) or tmp_path
     )
-    code, _, _ = run_cli(
+    code, _, err = run_cli(
         [
             "train",
             "--recipe",
@@ -156,14 +160,16 @@ def test_train_options_reach_the_configs(capsys, tmp_path, monkeypatch):
         ],
         capsys,
     )
-    assert code == 0 and train_cli.FLAGS["model_name_or_path"] == "--model"
+    assert code == 0, err
     run, args = seen["run"], seen["args"]
     assert (run.model_name_or_path, run.model_revision, run.use_peft, run.lora_r) == ("m/x", "v1", True, 4)
     assert sorted(run.lora_target_modules) == ["q_proj", "v_proj"] and run.eval_max_tokens == 77
     assert (args.think, args.reward_timeout, args.beta) == (True, 2.5, 0.02)
 
 
-def test_eval_and_demo_show_the_library_defaults():
+def test_eval_demo_and_select_examples_show_the_library_defaults():
+    import inspect
+
     import typer
 
     from oneshot_trl.cli import app
@@ -189,5 +195,24 @@ def test_eval_and_demo_show_the_library_defaults():
     assert evaluate["k"].default == ",".join(map(str, defaults.ks))
     assert evaluate["dtype"].default is None  # the preset's dtype rule decides (harness for the paper's)
     demo = _options(group.commands["demo"])
-    for name in ("output_dir", "seeds", "steps", "workers", "cache", "eval_problems", "eval_samples"):
-        assert f"[default: {getattr(DemoConfig(), name)}]" in demo[name].help.replace("\\[", "["), name
+    for name in (
+        "output_dir",
+        "seeds",
+        "steps",
+        "workers",
+        "cache",
+        "eval_problems",
+        "eval_samples",
+        "select",
+    ):
+        assert demo[name].default == getattr(DemoConfig(), name), name
+    assert demo["base_seed"].default == DemoConfig().testbed.seed
+    select = _options(group.commands["select-examples"])
+    from oneshot_trl.learnability import SamplingConfig
+    from oneshot_trl.selection import rank
+
+    assert select["method"].default == inspect.signature(rank).parameters["method"].default
+    assert (select["samples"].default, select["dtype"].default) == (
+        SamplingConfig().samples,
+        SamplingConfig().dtype,
+    )

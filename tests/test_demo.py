@@ -160,9 +160,9 @@ def test_gain_intervals_widen_when_seeds_disagree_and_vanish_for_identical_runs(
 
 
 def test_testbed_recipe_resolves_to_the_demo_layout():
-    from oneshot_trl.config import resolve
+    from oneshot_trl.parsing import parse_configs
 
-    run, args = resolve("testbed-cpu", overrides={"model": "some/model", "output_dir": "unused"})
+    run, args = parse_configs("testbed-cpu", overrides={"model": "some/model", "output_dir": "unused"})
     assert (run.prompt, run.prompts_per_step, args.num_generations, args.gradient_accumulation_steps) == (
         "bare",
         2,

@@ -415,3 +415,40 @@ def test_sweep_compare_and_in_training_validation(tiny_model, shared_data, tmp_p
         == 0
     )
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_in_training_validation_is_an_eval_config_made_from_the_flags():
+    """One definition of the evaluation settings: the in-training `eval_*` options are EvalConfig's fields
+    (their help starts with EvalConfig's), and the callback evaluates with the EvalConfig they make."""
+    from dataclasses import fields
+
+    from oneshot_trl.config import RunConfig
+    from oneshot_trl.evaluation.callback import IN_TRAINING
+    from oneshot_trl.evaluation.evaluator import EvalConfig
+    from oneshot_trl.parsing import parse_configs
+
+    helps = {f.name: f.metadata["help"] for f in fields(RunConfig)}
+    for name, (flag, _, _) in IN_TRAINING.items():
+        assert helps[flag].startswith(next(f.metadata["help"] for f in fields(EvalConfig) if f.name == name))
+    argv = ["--eval_samples", "4", "--eval-max-tokens", "9", "--eval_limit", "3", "--eval_batch_size", "5"]
+    run, _ = parse_configs("tiny-cpu", argv=argv)
+    config = run.eval_config("bare", think=True)
+    assert config == EvalConfig(
+        n=4,
+        temperature=1.0,
+        max_tokens=9,
+        ks=[1],
+        prompt="bare",
+        limit=3,
+        extraction="boxed",
+        think=True,
+        batch_size=5,
+    )
+    run, _ = parse_configs("tiny-cpu", argv=["--eval_prompt", "qwen25-math-cot"])
+    greedy = run.eval_config("train", think=False)
+    assert (greedy.n, greedy.temperature, greedy.prompt, greedy.max_tokens) == (
+        1,
+        0.0,
+        "qwen25-math-cot",
+        3072,
+    )

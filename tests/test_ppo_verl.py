@@ -24,12 +24,12 @@ def test_clip_each_clips_policy_and_critic_separately():
 
 
 def _trainer(tiny_model, dsr, tmp_path, **overrides):
-    from oneshot_trl.config import resolve
     from oneshot_trl.modeling import load_model_and_tokenizer
+    from oneshot_trl.parsing import parse_configs
     from oneshot_trl.train import _training_set
     from oneshot_trl.trainers.ppo import build_ppo_trainer
 
-    run, args = resolve(
+    run, args = parse_configs(
         "ppo-tiny-cpu",
         overrides={
             "model": str(tiny_model),
@@ -118,13 +118,13 @@ def test_the_critic_steps_once_per_share_of_the_batch_as_verls(tiny_model, dsr, 
 
 DDP_RUN = """
 import json, sys, torch, torch.distributed as dist
-from oneshot_trl.config import resolve
+from oneshot_trl.parsing import parse_configs
 from oneshot_trl.modeling import load_model_and_tokenizer
 from oneshot_trl.train import _training_set
 from oneshot_trl.trainers.ppo import build_ppo_trainer
 
 model_dir, dsr, out = sys.argv[1:4]
-run, args = resolve("ppo-tiny-cpu", overrides={
+run, args = parse_configs("ppo-tiny-cpu", overrides={
     "model": model_dir, "dataset": dsr, "example_id": "pi1", "output_dir": out, "max_steps": 1,
     "save_strategy": "no", "per_device_train_batch_size": 2, "critic_mini_batches": 2,
     "ddp_backend": "gloo", "use_cpu": True,

@@ -313,24 +313,23 @@ def test_use_vllm_without_vllm_fails_with_one_line(capsys, tmp_path):
 
 @pytest.mark.parametrize("flags, expected", [([], "colocate"), (["--vllm-mode", "server"], "server")])
 def test_vllm_flags_map_onto_grpo_config(monkeypatch, flags, expected):
-    """What `oneshot train --use-vllm [--vllm-mode M]` hands to the config (the CLI picks the default), and
-    what that config then holds."""
+    """What `oneshot train --use-vllm [--vllm-mode M]` puts in the config: colocate unless told otherwise (no
+    `trl vllm-serve` to start), and any GRPOConfig vLLM field."""
     import importlib.util
 
-    import oneshot_trl.config as config
+    import oneshot_trl.train as train
 
-    real_find_spec, real_resolve = importlib.util.find_spec, config.resolve
+    real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(
         importlib.util, "find_spec", lambda name, *a: object() if name == "vllm" else real_find_spec(name, *a)
     )
     seen = {}
 
-    def resolve_and_stop(recipe, config_file, overrides, extra_args):
-        seen["overrides"] = overrides
-        seen["args"] = real_resolve(recipe, config_file, overrides, extra_args)[1]
+    def stop(run, args):
+        seen["args"] = args
         raise SystemExit(0)
 
-    monkeypatch.setattr(config, "resolve", resolve_and_stop)
+    monkeypatch.setattr(train, "run_training", stop)
     with pytest.raises(SystemExit):
         main(
             [
@@ -345,6 +344,5 @@ def test_vllm_flags_map_onto_grpo_config(monkeypatch, flags, expected):
                 "8123",
             ]
         )
-    assert seen["overrides"]["vllm_mode"] == expected
     args = seen["args"]
     assert args.use_vllm is True and args.vllm_mode == expected and args.vllm_server_port == 8123

@@ -348,9 +348,9 @@ def test_one_command_from_nothing_to_pi1(tmp_path, capsys, tiny_model):
 
 
 @pytest.mark.ppo
-def test_full_set_run_sets_its_steps_through_resolve_so_ppo_counts_them(tmp_path, monkeypatch):
+def test_full_set_run_sets_its_steps_through_the_parser_so_ppo_counts_them(tmp_path, monkeypatch):
     """`select-examples --model` sizes the full-set run from the pool (epochs x steps per epoch). A PPO recipe
-    turns max_steps into TRL's total_episodes inside `resolve`; setting max_steps after it left the recipe's
+    turns max_steps into TRL's total_episodes inside the parser; setting max_steps after it left the recipe's
     3 steps' worth of episodes, so the run trained another number of steps than it reported."""
     from oneshot_trl import train
     from oneshot_trl.cli.select_examples import _full_set_run

@@ -3,7 +3,6 @@ resume after SIGKILL, bad input; and the trainer's contract with TRL (hooks, ent
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import signal
@@ -16,6 +15,7 @@ import pytest
 import torch
 
 from oneshot_trl.cli import main
+
 from conftest import jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -226,6 +226,11 @@ def test_existing_run_is_not_overwritten(tmp_path, tiny_model, dsr, capsys):
         (["--example-id", "pi0"], "unknown example id 'pi0'; valid ids"),
         (["--not_a_field", "3"], "unknown option(s) --not_a_field 3"),
         (["--prompt", "chat"], "unknown prompt template 'chat'; choose train, qwen25-math-cot, bare"),
+        (["--max_step", "3"], "unknown option(s) --max_step 3"),  # no abbreviation of --max_steps
+        (["--eval-samples", "x"], "--eval-samples: invalid int value: 'x'"),
+        (["--dtype", "float8"], "unknown --dtype 'float8'"),
+        (["--resume", "--overwrite"], "--resume and --overwrite contradict each other"),
+        (["--reward", "exact"], "unknown --reward 'exact'; choose one of math, format, none"),
     ],
 )
 def test_bad_input_is_one_line(tmp_path, tiny_model, dsr, capsys, extra, message):
@@ -274,7 +279,7 @@ def assert_same_run(straight: Path, resumed: Path) -> None:
     assert jsonl(resumed / "history.jsonl") == jsonl(straight / "history.jsonl")
     rows_a, rows_b = jsonl(straight / "metrics.jsonl"), jsonl(resumed / "metrics.jsonl")
     assert [m["step"] for m in rows_a] == [m["step"] for m in rows_b]
-    for a, b in zip(rows_a, rows_b):
+    for a, b in zip(rows_a, rows_b, strict=True):
         for key, value in a.items():
             timing = key == "eps" or any(
                 w in key for w in ("time", "per_second", "runtime", "flos")
@@ -366,8 +371,8 @@ def _trainers(tiny_model, tmp_path, **config):
     from transformers import AutoModelForCausalLM
     from trl import GRPOConfig, GRPOTrainer
 
-    from oneshot_trl.rewards import math_reward
     from oneshot_trl.modeling import load_tokenizer
+    from oneshot_trl.rewards import math_reward
     from oneshot_trl.trainers.grpo import OneShotGRPOConfig, OneShotGRPOTrainer
 
     tok = load_tokenizer(tiny_model)
@@ -520,17 +525,17 @@ def test_pg_coef_scales_only_the_policy_term(tiny_model, tmp_path):
 
 
 def test_recipe_then_yaml_then_flags(tmp_path):
-    from oneshot_trl.config import resolve
+    from oneshot_trl.parsing import parse_configs
 
     config = tmp_path / "run.yaml"
     config.write_text("learning_rate: 0.5\ntemperature: 0.3\nbeta: 0.2\ntop_p: 0.9\n")
-    run, args = resolve("tiny-cpu", config, {"temperature": 0.7}, extra_args=["--beta", "0.05"])
+    run, args = parse_configs("tiny-cpu", config, {"temperature": 0.7}, argv=["--beta", "0.05"])
     assert args.learning_rate == 0.5  # YAML over the recipe (1e-4)
     assert args.temperature == 0.7  # flag over YAML
     assert args.beta == 0.05  # a passthrough GRPOConfig flag over YAML
     assert args.top_p == 0.9 and args.max_completion_length == 16  # YAML-only and recipe-only values survive
     assert run.prompts_per_step == 4 and args.gradient_accumulation_steps == 4  # 16 rollouts / (1 x 4)
-    _, paper = resolve(None, overrides={"bf16": False})
+    _, paper = parse_configs(None, overrides={"bf16": False})
     assert (
         paper.learning_rate,
         paper.beta,
@@ -544,27 +549,29 @@ def test_recipe_then_yaml_then_flags(tmp_path):
 
 
 def test_yaml_null_and_command_line_none_mean_none(tmp_path):
-    from oneshot_trl.config import resolve
     from oneshot_trl.errors import OneShotError
+    from oneshot_trl.parsing import parse_configs
 
     config = tmp_path / "run.yaml"
     config.write_text("min_p: null\nmax_completion_length: null\n")
-    _, args = resolve("tiny-cpu", config)
+    _, args = parse_configs("tiny-cpu", config)
     assert args.min_p is None and args.max_completion_length is None  # the recipe's 16 is overridden by null
-    _, args = resolve("tiny-cpu", extra_args=["--min_p", "0.1", "--max_completion_length", "None"])
+    _, args = parse_configs("tiny-cpu", argv=["--min_p", "0.1", "--max_completion_length", "None"])
     assert args.min_p == 0.1 and args.max_completion_length is None
-    with pytest.raises(
-        OneShotError, match="^--top_k cannot be null"
-    ):  # an int field: 0 disables it, None is no value
-        resolve("tiny-cpu", extra_args=["--top_k", "None"])
+    # an int field: 0 disables it, None is no value; refused from the command line and from YAML alike
+    with pytest.raises(OneShotError, match="^--top_k: cannot be null"):
+        parse_configs("tiny-cpu", argv=["--top_k", "None"])
+    config.write_text("top_k: null\n")
+    with pytest.raises(OneShotError, match="^--top_k cannot be null \\(None\\) in .*run.yaml"):
+        parse_configs("tiny-cpu", config)
 
 
 def test_ds_accelerator_cpu_leaves_a_single_process_alone(monkeypatch):
-    from oneshot_trl.config import resolve
+    from oneshot_trl.parsing import parse_configs
 
     monkeypatch.setenv("DS_ACCELERATOR", "cpu")
     monkeypatch.delenv("WORLD_SIZE", raising=False)
-    _, args = resolve("tiny-cpu")  # failed with "Default process group has not been initialized"
+    _, args = parse_configs("tiny-cpu")  # failed with "Default process group has not been initialized"
     assert args.ddp_backend is None  # one process: no process group to give a backend to
     # (2 processes under DeepSpeed ZeRO-2/3 with gloo: tests/test_scale.py)
 

@@ -9,36 +9,21 @@ import sys
 import warnings
 
 import typer
-from typer.core import TyperGroup
 from rich.console import Console
 from rich.text import Text
 
 from ..errors import OneShotError
-from . import eval as eval_cli
 from . import demo, examples, select_examples, testbed, train
-
-
-class OneshotGroup(TyperGroup):
-    """The subcommands, with ``train`` built only when it is asked for: its options are generated from TRL's
-    config classes, and importing those (TRL, torch) would slow every other subcommand by seconds."""
-
-    def list_commands(self, ctx: typer.Context) -> list[str]:
-        return ["train", *super().list_commands(ctx)]
-
-    def get_command(self, ctx: typer.Context, name: str):
-        if name == "train":
-            return train.command()
-        return super().get_command(ctx, name)
-
+from . import eval as eval_cli
 
 app = typer.Typer(
     name="oneshot",
-    cls=OneshotGroup,
     help="1-shot RLVR on TRL: train on one example, select it by historical variance, evaluate.",
     no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
+app.command("train", help=train.HELP, context_settings=train.CONTEXT, add_help_option=False)(train.train)
 app.add_typer(examples.app, name="examples")
 app.command("select-examples", help=select_examples.HELP, no_args_is_help=True)(
     select_examples.select_examples

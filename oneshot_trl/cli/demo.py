@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from ..demo import DemoConfig
-from .options import field_help
-
-D = DemoConfig()  # the defaults shown in --help are the library's
+from .options import default, field_help
 
 HELP = (
     "Watch 1-shot RLVR on a CPU, offline: take the testbed base model shipped with the package, record "
@@ -21,34 +19,30 @@ RUNS, EVAL = "Runs", "Evaluation"
 
 
 def _opt(name: str, panel: str):
-    """An option whose help and shown default are ``DemoConfig``'s field (defined once, in the library)."""
-    return typer.Option(
-        help=f"{field_help(DemoConfig, name)} \\[default: {getattr(D, name)}]", rich_help_panel=panel
-    )
+    """An option whose help is ``DemoConfig``'s field (its default is taken with ``default``)."""
+    return typer.Option(help=field_help(DemoConfig, name), rich_help_panel=panel)
 
 
 def demo(
-    output_dir: Annotated[Optional[str], _opt("output_dir", RUNS)] = None,
-    seeds: Annotated[Optional[int], _opt("seeds", RUNS)] = None,
-    steps: Annotated[Optional[int], _opt("steps", RUNS)] = None,
-    workers: Annotated[Optional[int], _opt("workers", RUNS)] = None,
-    cache: Annotated[Optional[str], _opt("cache", RUNS)] = None,
+    output_dir: Annotated[str, _opt("output_dir", RUNS)] = default(DemoConfig, "output_dir"),
+    seeds: Annotated[int, _opt("seeds", RUNS)] = default(DemoConfig, "seeds"),
+    steps: Annotated[int, _opt("steps", RUNS)] = default(DemoConfig, "steps"),
+    workers: Annotated[int, _opt("workers", RUNS)] = default(DemoConfig, "workers"),
+    cache: Annotated[str, _opt("cache", RUNS)] = default(DemoConfig, "cache"),
     base_seed: Annotated[
-        Optional[int],
+        int,
         typer.Option(
-            help="Seed of the testbed base model (as `oneshot testbed build "
-            f"--seed`) \\[default: {D.testbed.seed}].",
-            rich_help_panel=RUNS,
+            help="Seed of the testbed base model (as `oneshot testbed build --seed`).", rich_help_panel=RUNS
         ),
-    ] = None,
+    ] = default(DemoConfig, "testbed").seed,
     rebuild_base: Annotated[
         bool,
         typer.Option("--rebuild-base", help=field_help(DemoConfig, "rebuild_base"), rich_help_panel=RUNS),
-    ] = D.rebuild_base,
-    eval_problems: Annotated[Optional[int], _opt("eval_problems", EVAL)] = None,
-    eval_samples: Annotated[Optional[int], _opt("eval_samples", EVAL)] = None,
-    select: Annotated[Optional[str], _opt("select", RUNS)] = None,
-    select_samples: Annotated[Optional[int], _opt("select_samples", RUNS)] = None,
+    ] = default(DemoConfig, "rebuild_base"),
+    eval_problems: Annotated[int, _opt("eval_problems", EVAL)] = default(DemoConfig, "eval_problems"),
+    eval_samples: Annotated[int, _opt("eval_samples", EVAL)] = default(DemoConfig, "eval_samples"),
+    select: Annotated[str, _opt("select", RUNS)] = default(DemoConfig, "select"),
+    select_samples: Annotated[int, _opt("select_samples", RUNS)] = default(DemoConfig, "select_samples"),
 ) -> None:
     import time
     from dataclasses import replace
@@ -61,24 +55,21 @@ def demo(
     from ..errors import OneShotError
     from ..testbed.task import GUESS
 
-    given = {
-        "output_dir": output_dir,
+    counts = {
         "seeds": seeds,
         "steps": steps,
         "workers": workers,
-        "cache": cache,
         "eval_problems": eval_problems,
         "eval_samples": eval_samples,
-        "select": select,
         "select_samples": select_samples,
     }
-    config = DemoConfig(**{k: v for k, v in given.items() if v is not None})  # defaults live in DemoConfig
-    config.rebuild_base = rebuild_base
-    if base_seed is not None:
-        config.testbed = replace(config.testbed, seed=base_seed)
-    small = [f"--{k.replace('_', '-')} {v}" for k, v in given.items() if isinstance(v, int) and v < 1]
+    small = [f"--{k.replace('_', '-')} {v}" for k, v in counts.items() if v < 1]
     if small:
         raise OneShotError(f"{', '.join(small)}: must be at least 1")
+    config = DemoConfig(
+        output_dir=output_dir, cache=cache, rebuild_base=rebuild_base, select=select, **counts
+    )
+    config.testbed = replace(config.testbed, seed=base_seed)
     console = Console()
     start = time.time()
 

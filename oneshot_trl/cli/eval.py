@@ -4,7 +4,7 @@ comparisons."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ..errors import OneShotError
 from ..evaluation.evaluator import EvalConfig
-from .options import field_help
+from .options import default, field_help
 
 app = typer.Typer(
     help="Evaluate a model, sweep a run's checkpoints, or compare pass@k curves.",
@@ -21,7 +21,6 @@ app = typer.Typer(
 )
 console = Console()
 GEN, DATA, OUT = "Generation", "Data", "Output"
-E = EvalConfig()  # the defaults and help texts shown are the library's
 
 
 def _table(summary: dict, title: str) -> Table:
@@ -68,59 +67,63 @@ def _preset_help() -> str:
 def evaluate_command(
     ctx: typer.Context,
     model: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(help="Hub id, local model, or a training run dir (sweeps its checkpoints)."),
     ] = None,
     benchmarks: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             help="Comma list (default: the six math benchmarks; arc_easy, arc_challenge on request).",
             rich_help_panel=DATA,
         ),
     ] = None,
     data_dir: Annotated[
-        Optional[str], typer.Option(help=field_help(EvalConfig, "data_dir"), rich_help_panel=DATA)
-    ] = E.data_dir,
+        str | None, typer.Option(help=field_help(EvalConfig, "data_dir"), rich_help_panel=DATA)
+    ] = default(EvalConfig, "data_dir"),
     limit: Annotated[
-        Optional[int], typer.Option(help=field_help(EvalConfig, "limit"), rich_help_panel=DATA)
-    ] = E.limit,
+        int | None, typer.Option(help=field_help(EvalConfig, "limit"), rich_help_panel=DATA)
+    ] = default(EvalConfig, "limit"),
     preset: Annotated[str, typer.Option(help=_preset_help(), rich_help_panel=GEN)] = "qwen2.5-math",
     n: Annotated[
-        Optional[int],
+        int | None,
         typer.Option(help=field_help(EvalConfig, "n") + " The preset's otherwise.", rich_help_panel=GEN),
-    ] = E.n,
+    ] = default(EvalConfig, "n"),
     k: Annotated[
         str, typer.Option(help=field_help(EvalConfig, "ks") + " E.g. 1,8,64 or 1..256.", rich_help_panel=GEN)
-    ] = ",".join(map(str, E.ks)),
+    ] = ",".join(map(str, default(EvalConfig, "ks"))),
     temperature: Annotated[
-        Optional[float], typer.Option(help=field_help(EvalConfig, "temperature"), rich_help_panel=GEN)
-    ] = E.temperature,
+        float | None, typer.Option(help=field_help(EvalConfig, "temperature"), rich_help_panel=GEN)
+    ] = default(EvalConfig, "temperature"),
     top_p: Annotated[
-        Optional[float], typer.Option(help=field_help(EvalConfig, "top_p"), rich_help_panel=GEN)
-    ] = E.top_p,
-    top_k: Annotated[int, typer.Option(help=field_help(EvalConfig, "top_k"), rich_help_panel=GEN)] = E.top_k,
+        float | None, typer.Option(help=field_help(EvalConfig, "top_p"), rich_help_panel=GEN)
+    ] = default(EvalConfig, "top_p"),
+    top_k: Annotated[int, typer.Option(help=field_help(EvalConfig, "top_k"), rich_help_panel=GEN)] = default(
+        EvalConfig, "top_k"
+    ),
     max_tokens: Annotated[
-        Optional[int],
+        int | None,
         typer.Option(
             help=field_help(EvalConfig, "max_tokens") + " Default: the preset's.", rich_help_panel=GEN
         ),
     ] = None,
     dtype: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(help=field_help(EvalConfig, "dtype") + " Default: the preset's.", rich_help_panel=GEN),
     ] = None,
     backend: Annotated[str, typer.Option(help="hf or vllm (GPU extra).", rich_help_panel=GEN)] = "hf",
     prompt: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(help=field_help(EvalConfig, "prompt") + " Default: the preset's.", rich_help_panel=GEN),
     ] = None,
     extraction: Annotated[
-        Optional[str], typer.Option(help=field_help(EvalConfig, "extraction"), rich_help_panel=GEN)
-    ] = E.extraction,
-    seed: Annotated[int, typer.Option(help=field_help(EvalConfig, "seed"), rich_help_panel=GEN)] = E.seed,
+        str | None, typer.Option(help=field_help(EvalConfig, "extraction"), rich_help_panel=GEN)
+    ] = default(EvalConfig, "extraction"),
+    seed: Annotated[int, typer.Option(help=field_help(EvalConfig, "seed"), rich_help_panel=GEN)] = default(
+        EvalConfig, "seed"
+    ),
     batch_size: Annotated[
         int, typer.Option(help=field_help(EvalConfig, "batch_size"), rich_help_panel=GEN)
-    ] = E.batch_size,
+    ] = default(EvalConfig, "batch_size"),
     think: Annotated[
         bool,
         typer.Option(
@@ -129,7 +132,7 @@ def evaluate_command(
             + " Off in the R1 presets, as the authors' main_generation.py graded them.",
             rich_help_panel=GEN,
         ),
-    ] = E.think,
+    ] = default(EvalConfig, "think"),
     base: Annotated[
         bool,
         typer.Option(
@@ -139,7 +142,7 @@ def evaluate_command(
         ),
     ] = True,
     output_dir: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(
             help="Samples, summary.json (default: <model>/eval or eval/<name>).", rich_help_panel=OUT
         ),
@@ -255,11 +258,11 @@ def _compare_table(result: dict) -> Table:
 @app.command("compare")
 def compare_command(
     eval_dirs: Annotated[
-        Optional[list[Path]],
+        list[Path] | None,
         typer.Argument(help="Output dirs of `oneshot eval` (e.g. base and RL); the first is the reference."),
     ] = None,
     group: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option(
             help="An arm of several runs (e.g. seeds): NAME=dirA,dirB,... Repeat for each arm; arms after "
             "the positional dirs."
@@ -268,7 +271,7 @@ def compare_command(
     k: Annotated[str, typer.Option(help="k values: 1..256 or a comma list.")] = "1..256",
     output: Annotated[Path, typer.Option(help="PNG of pass@k curves to write.")] = Path("pass_at_k.png"),
     json_out: Annotated[
-        Optional[Path], typer.Option("--json", help="Write the comparison (means, differences) as JSON.")
+        Path | None, typer.Option("--json", help="Write the comparison (means, differences) as JSON.")
     ] = None,
 ) -> None:
     """Paired differences between evaluated models (same problems), with 95% intervals, against the first;

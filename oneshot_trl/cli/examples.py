@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -11,10 +11,12 @@ from rich.table import Table
 from ..data import load_problems
 from ..examples import PI_TO_INDEX, SHIPPED, parse_example_ids
 from ..prompts import render_prompt, train_messages
-from .options import AnswerKeyOpt, DatasetOpt, ProblemKeyOpt, SplitOpt
+from .options import AnswerKeyOpt, DatasetOpt, ProblemKeyOpt, SplitOpt, default
 
 app = typer.Typer(help="The π examples the paper names, and the prompt each becomes.", no_args_is_help=True)
 console = Console()
+# The data options' defaults: load_problems's.
+LOAD = {name: default(load_problems, name) for name in ("problem_key", "answer_key", "split")}
 
 
 @app.command("list")
@@ -33,18 +35,16 @@ def list_examples() -> None:
 def show(
     example_id: Annotated[str, typer.Argument(help="pi1, π1, a row index, or a comma list.")],
     dataset: DatasetOpt = None,
-    problem_key: ProblemKeyOpt = None,
-    answer_key: AnswerKeyOpt = None,
-    split: SplitOpt = "train",
+    problem_key: ProblemKeyOpt = LOAD["problem_key"],
+    answer_key: AnswerKeyOpt = LOAD["answer_key"],
+    split: SplitOpt = LOAD["split"],
     tokenizer: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(help="Render the prompt through this model's chat template (Hub id or local path)."),
     ] = None,
 ) -> None:
     """Print the problem, the answer, and the training prompt exactly as the model will see it."""
-    problems = load_problems(
-        dataset, problem_key=problem_key or "problem", answer_key=answer_key or "answer", split=split
-    )
+    problems = load_problems(dataset, problem_key=problem_key, answer_key=answer_key, split=split)
     tok = None
     if tokenizer:
         from ..modeling import load_tokenizer

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 import math
 import warnings
 from dataclasses import fields
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -19,10 +18,7 @@ from ..errors import OneShotError
 from ..learnability import METHODS as SAMPLED_METHODS
 from ..learnability import SamplingConfig
 from ..selection import rank, read_stats
-from .options import AnswerKeyOpt, DatasetOpt, ProblemKeyOpt, write_records
-
-# The defaults shown are the library's.
-RANK, READ = inspect.signature(rank).parameters, inspect.signature(read_stats).parameters
+from .options import AnswerKeyOpt, DatasetOpt, ProblemKeyOpt, default, field_help, write_records
 
 console = Console()
 notes = Console(stderr=True)  # warnings and "wrote" lines: stdout stays clean for --format tsv/json
@@ -33,12 +29,11 @@ HELP = (
 )
 IN, OUT, RUN = "Input", "Output", "Full-set run (with --model)"
 BASE = "Base-model sampling (--method learnability, learnability-band, learnability-target)"
-SAMPLING = {f.name: f for f in fields(SamplingConfig)}
 
 
 def _sampling_opt(name: str):
-    """An option whose help and default are ``SamplingConfig``'s field (defined once, in the library)."""
-    return typer.Option(help=SAMPLING[name].metadata["help"], rich_help_panel=BASE)
+    """An option whose help is ``SamplingConfig``'s field (its default is taken with ``default``)."""
+    return typer.Option(help=field_help(SamplingConfig, name), rich_help_panel=BASE)
 
 
 def _rows_for_table(ranked, problems):
@@ -114,7 +109,7 @@ def _table(ranked, problems, title: str) -> Table:
 
 def select_examples(
     history: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(
             help="history.jsonl, the authors' JSON object, or a JSONL with a history field.",
             rich_help_panel=IN,
@@ -130,12 +125,12 @@ def select_examples(
             "learnability (p(1-p) of its pass rate), learnability-band, learnability-target.",
             rich_help_panel=IN,
         ),
-    ] = RANK["method"].default,
+    ] = default(rank, "method"),
     history_key: Annotated[
         str, typer.Option(help="List field of a one-example-per-line JSONL.", rich_help_panel=IN)
-    ] = READ["history_key"].default,
+    ] = default(read_stats, "history_key"),
     tie_order: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             help="Field whose values order exact ties (default: input order). "
             "The paper's DSR-sub copy keeps the authors' order in hv_rank.",
@@ -143,7 +138,7 @@ def select_examples(
         ),
     ] = None,
     max_appearances: Annotated[
-        Optional[int],
+        int | None,
         typer.Option(
             help="Use only each example's first K appearances (a K-epoch full-set run is enough).",
             rich_help_panel=IN,
@@ -151,11 +146,11 @@ def select_examples(
     ] = None,
     band: Annotated[
         str, typer.Option(help="pass-band: low,high mean accuracy.", rich_help_panel=IN)
-    ] = ",".join(map(str, RANK["band"].default)),
+    ] = ",".join(map(str, default(rank, "band"))),
     seed: Annotated[
         int,
         typer.Option(help="Seed of --method random, of --subset and of the sampling.", rich_help_panel=IN),
-    ] = RANK["seed"].default,
+    ] = default(rank, "seed"),
     top: Annotated[int, typer.Option(help="Rows to show.", rich_help_panel=OUT)] = 20,
     output_format: Annotated[
         str,
@@ -167,17 +162,17 @@ def select_examples(
         ),
     ] = "table",
     json_out: Annotated[
-        Optional[Path], typer.Option("--json", help="Write the full ranking as JSON.", rich_help_panel=OUT)
+        Path | None, typer.Option("--json", help="Write the full ranking as JSON.", rich_help_panel=OUT)
     ] = None,
     csv_out: Annotated[
-        Optional[Path], typer.Option("--csv", help="Write the full ranking as CSV.", rich_help_panel=OUT)
+        Path | None, typer.Option("--csv", help="Write the full ranking as CSV.", rich_help_panel=OUT)
     ] = None,
     plot: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(help="PNG: score distribution and top trajectories.", rich_help_panel=OUT),
     ] = None,
     export: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(help="Write the chosen example(s) as a training JSONL.", rich_help_panel=OUT),
     ] = None,
     export_count: Annotated[
@@ -188,40 +183,40 @@ def select_examples(
         typer.Option(help="Copies of each exported example (the authors' files: 128).", rich_help_panel=OUT),
     ] = 1,
     model: Annotated[
-        Optional[str], typer.Option(help="Run full-set training with this model first.", rich_help_panel=RUN)
+        str | None, typer.Option(help="Run full-set training with this model first.", rich_help_panel=RUN)
     ] = None,
     epochs: Annotated[int, typer.Option(help="Epochs of the full-set run.", rich_help_panel=RUN)] = 10,
     recipe: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             help="Recipe of the full-set run (default: the paper's GRPO recipe).", rich_help_panel=RUN
         ),
     ] = None,
     output_dir: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             help="Output dir of the full-set run, or of the base model's samples "
             "(default runs/learnability/MODEL-DATASET; a rerun resumes there).",
             rich_help_panel=RUN,
         ),
     ] = None,
-    samples: Annotated[int, _sampling_opt("samples")] = SamplingConfig.samples,
-    temperature: Annotated[float, _sampling_opt("temperature")] = SamplingConfig.temperature,
-    max_tokens: Annotated[int, _sampling_opt("max_tokens")] = SamplingConfig.max_tokens,
-    prompt: Annotated[str, _sampling_opt("prompt")] = SamplingConfig.prompt,
-    batch_size: Annotated[int, _sampling_opt("batch_size")] = SamplingConfig.batch_size,
-    dtype: Annotated[str, _sampling_opt("dtype")] = SamplingConfig.dtype,
+    samples: Annotated[int, _sampling_opt("samples")] = default(SamplingConfig, "samples"),
+    temperature: Annotated[float, _sampling_opt("temperature")] = default(SamplingConfig, "temperature"),
+    max_tokens: Annotated[int, _sampling_opt("max_tokens")] = default(SamplingConfig, "max_tokens"),
+    prompt: Annotated[str, _sampling_opt("prompt")] = default(SamplingConfig, "prompt"),
+    batch_size: Annotated[int, _sampling_opt("batch_size")] = default(SamplingConfig, "batch_size"),
+    dtype: Annotated[str, _sampling_opt("dtype")] = default(SamplingConfig, "dtype"),
     backend: Annotated[
         str, typer.Option(help="hf or vllm (GPU extra), as oneshot eval.", rich_help_panel=BASE)
     ] = "hf",
     limit: Annotated[
-        Optional[int], typer.Option(help="Screen only the first N rows of the pool.", rich_help_panel=BASE)
+        int | None, typer.Option(help="Screen only the first N rows of the pool.", rich_help_panel=BASE)
     ] = None,
     indices: Annotated[
-        Optional[str], typer.Option(help="Screen these rows, e.g. 3,17,40-45.", rich_help_panel=BASE)
+        str | None, typer.Option(help="Screen these rows, e.g. 3,17,40-45.", rich_help_panel=BASE)
     ] = None,
     subset: Annotated[
-        Optional[int],
+        int | None,
         typer.Option(help="Screen a random subset of N rows (seeded by --seed).", rich_help_panel=BASE),
     ] = None,
     target: Annotated[
@@ -332,7 +327,7 @@ def _sampled(given: dict) -> None:
         low, high = (float(x) for x in given["band"].split(","))
     except ValueError:
         raise OneShotError(f"--band {given['band']!r}: write two numbers, e.g. 0.1,0.9") from None
-    config = SamplingConfig(**{name: given[name] for name in SAMPLING if name in given})
+    config = SamplingConfig(**{f.name: given[f.name] for f in fields(SamplingConfig) if f.name in given})
     learnability.run(
         model=given["model"],
         dataset=given["dataset"],
@@ -362,8 +357,8 @@ def _sampled(given: dict) -> None:
 
 def _full_set_run(model, dataset, problem_key, answer_key, epochs, recipe, output_dir) -> Path:
     """One command from nothing to π1: the same code path as `oneshot train` without --example-id."""
-    from ..config import resolve
     from ..data import load_problems
+    from ..parsing import parse_configs
     from ..train import run_training
 
     if dataset is None:
@@ -375,11 +370,11 @@ def _full_set_run(model, dataset, problem_key, answer_key, epochs, recipe, outpu
         "answer_key": answer_key,
         "output_dir": output_dir or "runs/full-set",
     }
-    run, _ = resolve(recipe, overrides=overrides)
+    run, _ = parse_configs(recipe, overrides=overrides)
     rows = len(load_problems(dataset, problem_key=run.problem_key, answer_key=run.answer_key))
-    # The step count goes through resolve, not onto the parsed config: a PPO recipe derives its episode count
-    # (TRL's total_episodes) from max_steps there, and would otherwise run the recipe's number of steps.
+    # The step count goes through the parser, not onto the parsed config: a PPO recipe derives its episode
+    # count (TRL's total_episodes) from max_steps there, and would otherwise run the recipe's number of steps.
     overrides["max_steps"] = epochs * math.ceil(rows / run.prompts_per_step)
-    run, args = resolve(recipe, overrides=overrides)
+    run, args = parse_configs(recipe, overrides=overrides)
     out = run_training(run, args)
     return out / "history.jsonl"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 from typing import Annotated
 
@@ -10,9 +9,7 @@ import typer
 
 from ..testbed.build import CACHE, TestbedRecipe
 from ..testbed.models import build_tiny_model
-
-D = TestbedRecipe()  # the defaults shown here are the recipe's
-TINY = inspect.signature(build_tiny_model).parameters  # ... and the tiny model builder's
+from .options import default
 
 app = typer.Typer(help="Build local models for offline runs.", no_args_is_help=True)
 
@@ -28,20 +25,20 @@ def build_testbed(
             help="When the 95% lower bound of sampled dev accuracy reaches this, the "
             "learning rate anneals to 0 and SFT stops."
         ),
-    ] = D.dev_target,
-    max_steps: Annotated[int, typer.Option(help="SFT step limit.")] = D.max_steps,
-    seed: Annotated[int, typer.Option(help="Seed of initialisation and SFT.")] = D.seed,
+    ] = default(TestbedRecipe, "dev_target"),
+    max_steps: Annotated[int, typer.Option(help="SFT step limit.")] = default(TestbedRecipe, "max_steps"),
+    seed: Annotated[int, typer.Option(help="Seed of initialisation and SFT.")] = default(
+        TestbedRecipe, "seed"
+    ),
 ) -> None:
     """Build (or reuse) the testbed base model: a tiny Qwen2 SFT-trained on 2-digit column addition with
     planted habits (guessed answers, unboxed answers) until its sampled dev accuracy reaches the target."""
     import json
 
-    from dataclasses import replace
-
     from ..testbed.build import RECIPE_FILE, build
 
     path = build(
-        replace(D, dev_target=dev_target, max_steps=max_steps, seed=seed), cache=cache, log=typer.echo
+        TestbedRecipe(dev_target=dev_target, max_steps=max_steps, seed=seed), cache=cache, log=typer.echo
     )
     info = json.loads((path / RECIPE_FILE).read_text())
     last = (
@@ -60,11 +57,15 @@ def build_testbed(
 @app.command("tiny")
 def tiny(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the model and tokenizer to.")],
-    hidden_size: Annotated[int, typer.Option(help="Hidden size of the Qwen2 model.")] = TINY[
-        "hidden_size"
-    ].default,
-    layers: Annotated[int, typer.Option(help="Number of transformer layers.")] = TINY["num_layers"].default,
-    seed: Annotated[int, typer.Option(help="Seed of the random initialisation.")] = TINY["seed"].default,
+    hidden_size: Annotated[int, typer.Option(help="Hidden size of the Qwen2 model.")] = default(
+        build_tiny_model, "hidden_size"
+    ),
+    layers: Annotated[int, typer.Option(help="Number of transformer layers.")] = default(
+        build_tiny_model, "num_layers"
+    ),
+    seed: Annotated[int, typer.Option(help="Seed of the random initialisation.")] = default(
+        build_tiny_model, "seed"
+    ),
 ) -> None:
     """Build an untrained tiny Qwen2 model and an in-process tokenizer, loadable by path like a Hub model."""
 

@@ -12,44 +12,97 @@ and the records are gathered and summarised once. Under plain DDP and ZeRO-2 the
 
 from __future__ import annotations
 
+import dataclasses
+import typing
+
 from transformers import TrainerCallback
 
 from .benchmarks import parse_benchmarks
 from .evaluator import EvalConfig, evaluate, merge_shards
 
+# The part of ``EvalConfig`` that in-training validation exposes: its fields under ``eval_`` names (bare, they
+# would clash with the trainer's ``temperature`` and the run's ``prompt``), with their values in training and
+# what training adds to their help. The rest is fixed in ``eval_config``.
+IN_TRAINING = {  # EvalConfig field -> (flag, default in training, added help)
+    "n": (
+        "eval_samples",
+        1,
+        "In training: 1, greedy (the paper's validation); more are drawn at temperature 1.",
+    ),
+    "max_tokens": ("eval_max_tokens", 3072, ""),
+    "prompt": (
+        "eval_prompt",
+        None,
+        "In training, default: the training prompt; the authors validate on the raw problem: bare.",
+    ),
+    "limit": ("eval_limit", None, "In training: of each validation benchmark."),
+    "data_dir": ("eval_data_dir", None, ""),
+    "batch_size": (
+        "eval_batch_size",
+        16,
+        "A chunk's samples are seeded by its position: another size draws other samples.",
+    ),
+}
+# When and on what to validate: no part of ``EvalConfig``, which evaluates the benchmarks it is handed.
+SCHEDULE = {  # flag -> (type, default, help)
+    "eval_every": (int, 0, "Validate every N optimizer steps (0: never)."),
+    "eval_benchmarks": (str, "math500", "Benchmarks for in-training validation (comma list)."),
+    "eval_before_train": (
+        bool,
+        True,
+        "With --eval_every, also validate before the first step, logged as step 0 (verl's val_before_train; "
+        "skipped on --resume).",
+    ),
+}
+
+
+def _eval_config(self, prompt: str, think: bool) -> EvalConfig:
+    """How each check evaluates: the ``eval_*`` settings, on the training prompt unless ``eval_prompt`` says
+    otherwise. Greedy on one sample (cheap, comparable from step to step); with more samples they are drawn
+    at temperature 1 with the same seeds at every check, for a model whose greedy answer is already right (the
+    testbed's). Graded by the training reward's rule (boxed), as verl's validation scores with the reward."""
+    settings = {name: getattr(self, flag) for name, (flag, _, _) in IN_TRAINING.items()}
+    settings["prompt"] = settings["prompt"] or prompt
+    return EvalConfig(
+        **settings, temperature=0.0 if settings["n"] == 1 else 1.0, ks=[1], extraction="boxed", think=think
+    )
+
+
+def _validation_arguments() -> type:
+    """The in-training validation options as a dataclass (``RunConfig`` inherits it), made from
+    ``EvalConfig``'s fields: each setting, its type and its help are written once."""
+    hints = typing.get_type_hints(EvalConfig)
+    helps = {f.name: f.metadata["help"] for f in dataclasses.fields(EvalConfig)}
+    made = []
+    for name, (flag, default, note) in IN_TRAINING.items():
+        kind = hints[name] if default is not None else hints[name] | None
+        made.append(
+            (
+                flag,
+                kind,
+                dataclasses.field(default=default, metadata={"help": f"{helps[name]} {note}".strip()}),
+            )
+        )
+    for flag, (kind, default, text) in SCHEDULE.items():
+        made.append((flag, kind, dataclasses.field(default=default, metadata={"help": text})))
+    cls = dataclasses.make_dataclass("ValidationArguments", made, namespace={"eval_config": _eval_config})
+    cls.__module__, cls.__doc__ = (
+        __name__,
+        "In-training validation: when, on what, and how (``eval_config``).",
+    )
+    return cls
+
+
+ValidationArguments = _validation_arguments()
+
 
 class EvalCallback(TrainerCallback):
-    def __init__(
-        self,
-        every: int,
-        benchmarks: str,
-        limit: int | None,
-        data_dir: str | None,
-        max_tokens: int,
-        tokenizer,
-        prompt: str = "train",
-        samples: int = 1,
-        batch_size: int = 16,
-        think: bool = False,
-    ) -> None:
-        self.every, self.specs, self.tokenizer = every, parse_benchmarks(benchmarks, data_dir), tokenizer
-        # In-training checks use the validation prompt and, by default, greedy decoding (as the paper's
-        # validation): cheap and comparable from step to step. With samples > 1 they are drawn at temperature
-        # 1, with the same seeds at every check, for a model whose greedy answer is already right (the
-        # testbed's). Graded by the training reward's rule (boxed), as verl's validation scores with the
-        # reward function.
-        self.config = EvalConfig(
-            n=samples,
-            temperature=0.0 if samples == 1 else 1.0,
-            max_tokens=max_tokens,
-            ks=[1],
-            limit=limit,
-            data_dir=data_dir,
-            prompt=prompt,
-            extraction="boxed",
-            think=think,
-            batch_size=batch_size,
-        )
+    """Validate with ``config`` on ``benchmarks`` every ``every`` optimizer steps (and before the first, once
+    ``attach``ed with ``before_train``)."""
+
+    def __init__(self, config: EvalConfig, benchmarks: str, every: int, tokenizer) -> None:
+        self.config, self.every, self.tokenizer = config, every, tokenizer
+        self.specs = parse_benchmarks(benchmarks, config.data_dir)
         self.pending: dict[str, float] = {}
         self.trainer, self.before_train = None, False
 
