@@ -33,6 +33,8 @@ class RunConfig(ValidationArguments, ModelConfig):
     through ``use_peft`` and ``lora_*``, as in TRL's and open-r1's scripts), what 1-shot RLVR adds, and the
     in-training validation (``ValidationArguments``: ``eval_every``, ``eval_config()``)."""
 
+    _argument_group_name = "the run (RunConfig: model, data, example, reward, LoRA, validation)"  # --help
+
     # ModelConfig's fields that oneshot reads differently: the model also answers to --model; dtype "auto"
     # follows --bf16 (TRL's "auto" takes the checkpoint's); LoRA covers every linear layer unless told
     # otherwise.
@@ -74,13 +76,6 @@ class RunConfig(ValidationArguments, ModelConfig):
             "help": "Prompt template: train (the paper's: the problem, then its step-by-step and "
             "boxed-answer instruction), bare (the problem alone) or qwen25-math-cot. In-training "
             "validation uses it too."
-        },
-    )
-    prompts_per_step: int = field(
-        default=128,
-        metadata={
-            "help": "Prompts per optimizer step, each its own group of num_generations completions. "
-            "In 1-shot these are copies of the example (the paper: 128)."
         },
     )
     max_prompt_length: int = field(
@@ -205,19 +200,3 @@ def check_vllm() -> None:
         raise OneShotError(
             "--use-vllm needs vLLM (GPU only): pip install 'oneshot-trl[vllm]', or drop --use-vllm"
         )
-
-
-def gradient_accumulation(
-    prompts_per_step: int, num_generations: int, per_device: int, world_size: int
-) -> int:
-    """Accumulation steps so that one optimizer step consumes exactly one generation batch
-    (prompts_per_step × num_generations completions), as the authors' scripts do. Refuse what cannot fit."""
-    rollouts = prompts_per_step * num_generations
-    if per_device < 1 or rollouts % (world_size * per_device):
-        fits = [d for d in range(1, min(rollouts // world_size, 64) + 1) if rollouts % (world_size * d) == 0]
-        raise OneShotError(
-            f"{rollouts} completions per step ({prompts_per_step} prompts × {num_generations} generations) "
-            f"is not divisible by {world_size} device(s) × {per_device} per device; "
-            f"per-device sizes that fit: {', '.join(map(str, fits)) or 'none (change --prompts-per-step)'}"
-        )
-    return rollouts // (world_size * per_device)

@@ -3,9 +3,8 @@ caller's overrides and command-line flags, as TRL's and open-r1's scripts do it 
 
 Each layer becomes the parser's defaults in turn (``TrlParser.set_defaults_with_config``): oneshot's own, the
 recipe's, the YAML file's, the caller's. The flags are then parsed once, over those defaults, and each config
-is built from the result and checks itself (``__post_init__``). Between the parse and the configs, one value
-is derived, as ``HfArgumentParser.parse_args_into_dataclasses`` would not: the gradient accumulation that
-makes one optimizer step consume exactly one generation batch (and, for PPO, TRL's episode count).
+is built from the result and checks itself (``__post_init__``), the trainer's config deriving its gradient
+accumulation from ``prompts_per_step`` (``trainers/layout.py``) and, for PPO, TRL's episode count.
 
 ``--recipe`` and ``--config`` are read first (as ``TrlParser`` reads ``--config``): they decide the defaults.
 ``--algo`` too: it decides the trainer's config class, hence the parser's options.
@@ -26,7 +25,6 @@ from .config import (
     DEFAULT_RECIPES,
     RunConfig,
     check_vllm,
-    gradient_accumulation,
     load_recipe,
     read_yaml,
     trainer_config_class,
@@ -172,7 +170,9 @@ def _prepare(recipe, config_file, overrides, argv):
     parser.add_argument("--config", help="YAML of config fields over the recipe's (as TrlParser's --config).")
     layers = _Layers(parser, classes)
     strict = trainer_cls is not None  # without it, the trainer's keys and flags cannot be told from typos
-    defaults = {"output_dir": "runs/oneshot", "vllm_mode": "colocate"}  # colocate: no `trl vllm-serve` needed
+    # colocate: no `trl vllm-serve` needed; prompts_per_step: oneshot's batch layout (None in the trainer
+    # configs, which keeps TRL's own for a config built by hand)
+    defaults = {"output_dir": "runs/oneshot", "vllm_mode": "colocate", "prompts_per_step": 128}
     if os.environ.get("DS_ACCELERATOR") == "cpu" and int(os.environ.get("WORLD_SIZE", "1")) > 1:
         # DeepSpeed on CPU: accelerate picks no process-group backend without a GPU and then counts one
         # process. Only when launched distributed: a single process has no process group to give a backend to.
@@ -230,16 +230,6 @@ def parse_configs(
         from .trainers.ppo import ppo_hint
 
         raise OneShotError(ppo_hint())
-    # The batch layout: one optimizer step consumes one generation batch (prompts_per_step x num_generations),
-    # set before the trainer config checks it in its own __post_init__.
-    world_size = int(os.environ.get("WORLD_SIZE", "1"))  # set by accelerate launch / torchrun
-    values["gradient_accumulation_steps"] = gradient_accumulation(
-        run.prompts_per_step, values["num_generations"], values["per_device_train_batch_size"], world_size
-    )
-    if algo == "ppo":  # TRL's PPO counts episodes (responses); oneshot counts optimizer steps everywhere
-        values["total_episodes"] = (
-            max(1, values["max_steps"]) * run.prompts_per_step * values["num_generations"]
-        )
     args = _build(trainer_config_class(algo), values)
     flags = {action.dest for action in parser._actions if set(action.option_strings) & set(parser.typed)}
     changed = sorted((given | flags) - {"recipe", "config"})

@@ -64,7 +64,7 @@ def _prompt_tokens(tokenizer, problem: str, template: str) -> int:
     return len(tokenizer(render_prompt(tokenizer, prompt_messages(problem, template)))["input_ids"])
 
 
-def _training_set(run: RunConfig, tokenizer):
+def _training_set(run: RunConfig, copies: int, tokenizer):
     problems = load_problems(
         run.dataset, problem_key=run.problem_key, answer_key=run.answer_key, split=run.split
     )
@@ -77,9 +77,7 @@ def _training_set(run: RunConfig, tokenizer):
                     f"example {ref.label}'s prompt has {n_tokens} tokens, over --max-prompt-length "
                     f"{run.max_prompt_length}"
                 )
-        dataset = build_training_set(
-            problems, refs, copies=run.prompts_per_step, tokenizer=tokenizer, template=run.prompt
-        )
+        dataset = build_training_set(problems, refs, copies=copies, tokenizer=tokenizer, template=run.prompt)
         examples = [
             {
                 "id": r.label,
@@ -141,7 +139,7 @@ def run_training(run: RunConfig, args, *, progress: bool = True) -> Path:
         revision=run.model_revision,
         attn_implementation=run.attn_implementation,
     )
-    dataset, examples = _training_set(run, tokenizer)
+    dataset, examples = _training_set(run, args.prompts_per_step, tokenizer)
     callbacks = [MetricsFileCallback(out / METRICS_FILE)] + ([RichProgressCallback()] if progress else [])
     validation = None
     if run.eval_every > 0:  # built here: an unknown benchmark fails before any file is touched
@@ -224,7 +222,7 @@ def _ppo_trainer(run, args, model, tokenizer, dataset, callbacks, out, checkpoin
     from .trainers.ppo import build_ppo_trainer, checkpoint_progress, load_checkpoint_state
 
     steps_done, episodes_done = checkpoint_progress(checkpoint) if checkpoint else (0, 0)
-    rollouts = run.prompts_per_step * args.num_generations
+    rollouts = args.prompts_per_step * args.num_generations
     if steps_done:
         args.total_episodes = max(args.total_episodes - steps_done * rollouts, rollouts)
     trainer = build_ppo_trainer(

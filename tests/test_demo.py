@@ -163,7 +163,7 @@ def test_testbed_recipe_resolves_to_the_demo_layout():
     from oneshot_trl.parsing import parse_configs
 
     run, args = parse_configs("testbed-cpu", overrides={"model": "some/model", "output_dir": "unused"})
-    assert (run.prompt, run.prompts_per_step, args.num_generations, args.gradient_accumulation_steps) == (
+    assert (run.prompt, args.prompts_per_step, args.num_generations, args.gradient_accumulation_steps) == (
         "bare",
         2,
         8,

@@ -42,7 +42,7 @@ def _trainer(tiny_model, dsr, tmp_path, **overrides):
         },
     )
     model, tokenizer = load_model_and_tokenizer(run.model, dtype="float32")
-    rows, _ = _training_set(run, tokenizer)
+    rows, _ = _training_set(run, args.prompts_per_step, tokenizer)
     return build_ppo_trainer(run, args, model, tokenizer, rows, [], None)
 
 
@@ -130,7 +130,7 @@ run, args = parse_configs("ppo-tiny-cpu", overrides={
     "ddp_backend": "gloo", "use_cpu": True,
 })
 model, tokenizer = load_model_and_tokenizer(run.model, dtype="float32")
-rows, _ = _training_set(run, tokenizer)
+rows, _ = _training_set(run, args.prompts_per_step, tokenizer)
 trainer = build_ppo_trainer(run, args, model, tokenizer, rows, [], None)
 trainer.train()
 critic = trainer.accelerator.unwrap_model(trainer.model).value_model

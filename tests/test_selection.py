@@ -364,7 +364,7 @@ def test_full_set_run_sets_its_steps_through_the_parser_so_ppo_counts_them(tmp_p
     _full_set_run("unused-model", str(data), None, None, 2, "ppo-tiny-cpu", str(tmp_path / "full"))
     [(run, args)] = seen
     assert args.max_steps == 2 * 3  # 10 rows, 4 prompts a step: 3 steps an epoch
-    assert args.total_episodes == args.max_steps * run.prompts_per_step * 2  # 2 generations a prompt
+    assert args.total_episodes == args.max_steps * args.prompts_per_step * 2  # 2 generations a prompt
 
 
 def test_step_metrics_shared_by_grpo_and_ppo():

@@ -524,6 +524,31 @@ def test_pg_coef_scales_only_the_policy_term(tiny_model, tmp_path):
     assert _loss(entropy_only) < 0  # only -coef * entropy remains
 
 
+def test_the_trainer_config_derives_its_own_batch_layout(tmp_path, monkeypatch):
+    """The batch-layout check lives in the trainer config's ``__post_init__``: accumulation from
+    prompts_per_step whatever the caller passed, the layout that cannot fit refused with its numbers, and a
+    config built by hand without prompts_per_step left to TRL's own layout."""
+    from oneshot_trl.errors import OneShotError
+    from oneshot_trl.trainers.grpo import OneShotGRPOConfig
+
+    common = dict(output_dir=str(tmp_path), use_cpu=True, report_to="none", num_generations=4)
+    args = OneShotGRPOConfig(
+        prompts_per_step=6, per_device_train_batch_size=8, gradient_accumulation_steps=1, **common
+    )
+    assert args.gradient_accumulation_steps == 3  # 24 completions / (1 device x 8)
+    assert args.generation_batch_size == 24  # one optimizer step consumes one generation batch
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(
+        OneShotError,
+        match=r"24 completions .* not divisible by 2 device\(s\) × 8 per device; "
+        r"per-device sizes that fit: 1, 2, 3, 4, 6, 12",
+    ):
+        OneShotGRPOConfig(prompts_per_step=6, per_device_train_batch_size=8, **common)
+    monkeypatch.delenv("WORLD_SIZE")
+    plain = OneShotGRPOConfig(per_device_train_batch_size=8, gradient_accumulation_steps=5, **common)
+    assert plain.prompts_per_step is None and plain.gradient_accumulation_steps == 5
+
+
 def test_recipe_then_yaml_then_flags(tmp_path):
     from oneshot_trl.parsing import parse_configs
 
@@ -534,7 +559,7 @@ def test_recipe_then_yaml_then_flags(tmp_path):
     assert args.temperature == 0.7  # flag over YAML
     assert args.beta == 0.05  # a passthrough GRPOConfig flag over YAML
     assert args.top_p == 0.9 and args.max_completion_length == 16  # YAML-only and recipe-only values survive
-    assert run.prompts_per_step == 4 and args.gradient_accumulation_steps == 4  # 16 rollouts / (1 x 4)
+    assert args.prompts_per_step == 4 and args.gradient_accumulation_steps == 4  # 16 rollouts / (1 x 4)
     _, paper = parse_configs(None, overrides={"bf16": False})
     assert (
         paper.learning_rate,

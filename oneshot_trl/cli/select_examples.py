@@ -370,11 +370,11 @@ def _full_set_run(model, dataset, problem_key, answer_key, epochs, recipe, outpu
         "answer_key": answer_key,
         "output_dir": output_dir or "runs/full-set",
     }
-    run, _ = parse_configs(recipe, overrides=overrides)
+    run, args = parse_configs(recipe, overrides=overrides)
     rows = len(load_problems(dataset, problem_key=run.problem_key, answer_key=run.answer_key))
     # The step count goes through the parser, not onto the parsed config: a PPO recipe derives its episode
     # count (TRL's total_episodes) from max_steps there, and would otherwise run the recipe's number of steps.
-    overrides["max_steps"] = epochs * math.ceil(rows / run.prompts_per_step)
+    overrides["max_steps"] = epochs * math.ceil(rows / args.prompts_per_step)
     run, args = parse_configs(recipe, overrides=overrides)
     out = run_training(run, args)
     return out / "history.jsonl"

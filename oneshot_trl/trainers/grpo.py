@@ -31,6 +31,7 @@ from ..history import HistoryWriter, accuracy_metrics, step_rows
 from ..rewards import grade_answer
 from ..rewards.normalize import normalize
 from ..rewards.reward import completion_text
+from .layout import gradient_accumulation, prompts_per_step_field, world_size
 
 #: private GRPOTrainer methods overridden here, with the parameters this module relies on (checked against
 #: TRL 1.12.0 and 1.16.0 by tests/test_trl_contract.py). The per-step records need no private hook: TRL hands
@@ -48,6 +49,9 @@ TRANSFORMERS_CALL_SITES = {"create_optimizer": "self.get_decay_parameter_names("
 class OneShotGRPOConfig(GRPOConfig):
     """``GRPOConfig`` plus the knobs of the paper's ablations. TRL's ``entropy_coef`` is the entropy bonus."""
 
+    _argument_group_name = "the trainer (TRL's GRPOConfig and oneshot's additions)"  # a --help section
+
+    prompts_per_step: int | None = prompts_per_step_field()
     pg_coef: float = field(
         default=1.0,
         metadata={
@@ -75,6 +79,15 @@ class OneShotGRPOConfig(GRPOConfig):
     disable_tqdm: bool = field(
         default=True, metadata={"help": "TRL's tqdm bar; oneshot shows a rich progress bar instead."}
     )
+
+    def __post_init__(self):
+        if (
+            self.prompts_per_step is not None
+        ):  # oneshot's layout, before GRPOConfig derives its batches from it
+            self.gradient_accumulation_steps = gradient_accumulation(
+                self.prompts_per_step, self.num_generations, self.per_device_train_batch_size, world_size()
+            )
+        super().__post_init__()
 
 
 def distinct_n(texts: list[str], n: int = 2) -> float:

@@ -44,6 +44,7 @@ from transformers import TrainerCallback
 from ..errors import OneShotError
 from ..history import HistoryWriter, accuracy_metrics, step_rows
 from ..rewards import format_reward, grade_answer
+from .layout import gradient_accumulation, prompts_per_step_field, world_size
 
 VALUE_FILE = "value_model.safetensors"
 #: methods of TRL's PPOTrainer this module relies on: name -> lines its source must contain.
@@ -102,6 +103,9 @@ def _ppo_config_base():
 class OneShotPPOConfig(_ppo_config_base()):
     """TRL's ``PPOConfig`` plus the fields every oneshot algorithm shares."""
 
+    _argument_group_name = "the trainer (TRL's PPOConfig and oneshot's additions)"  # a --help section
+
+    prompts_per_step: int | None = prompts_per_step_field()
     num_generations: int = field(
         default=8,
         metadata={"help": "Responses per prompt copy per step (each copy is repeated this many times)."},
@@ -144,6 +148,11 @@ class OneShotPPOConfig(_ppo_config_base()):
 
     def __post_init__(self):
         self.response_length = self.max_completion_length
+        if self.prompts_per_step is not None:  # oneshot's layout; TRL's PPO counts episodes (responses)
+            self.gradient_accumulation_steps = gradient_accumulation(
+                self.prompts_per_step, self.num_generations, self.per_device_train_batch_size, world_size()
+            )
+            self.total_episodes = max(1, self.max_steps) * self.prompts_per_step * self.num_generations
         super().__post_init__()
 
 
