@@ -121,6 +121,12 @@ class DemoConfig:
     )
     select_samples: int = field(default=16, metadata={"help": "Samples per RL row of --select learnability."})
 
+    def __post_init__(self):
+        if self.select not in SELECT:
+            raise OneShotError(f"--select {self.select!r}: choose one of {', '.join(SELECT)}")
+        if self.select == "learnability" and self.select_samples < 2:
+            raise OneShotError(f"--select-samples {self.select_samples}: a pass rate needs at least 2")
+
     def ks(self) -> list[int]:
         """pass@k for k = 1, 2, 4, ... up to the samples per problem (as ``oneshot eval --k 1..N``)."""
         from .evaluation.report import parse_ks
@@ -136,7 +142,6 @@ def run_demo(
     from .selection import rank, read_stats
 
     config = config or DemoConfig()
-    _check(config)
     out = Path(config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     times: dict[str, float] = {}
@@ -196,13 +201,6 @@ def run_demo(
     result.stage_seconds = times
     (out / DEMO_FILE).write_text(json.dumps(result.as_json(), indent=2, default=str))
     return result
-
-
-def _check(config: DemoConfig) -> None:
-    if config.select not in SELECT:
-        raise OneShotError(f"--select {config.select!r}: choose one of {', '.join(SELECT)}")
-    if config.select == "learnability" and config.select_samples < 2:
-        raise OneShotError(f"--select-samples {config.select_samples}: a pass rate needs at least 2")
 
 
 @contextmanager

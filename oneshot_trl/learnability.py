@@ -41,6 +41,12 @@ class SamplingConfig:
     seed: int = field(default=0, metadata={"help": "Base seed of the sampling."})
     dtype: str = field(default="auto", metadata={"help": "Weights' dtype (as oneshot eval --dtype)."})
 
+    def __post_init__(self):
+        if self.samples < 2:
+            raise OneShotError(
+                f"--samples {self.samples}: a pass rate needs at least 2 samples per candidate"
+            )
+
 
 @dataclass
 class Candidate:
@@ -109,8 +115,6 @@ def sample_candidates(
     from .evaluation.benchmarks import BenchmarkSpec
     from .evaluation.evaluator import SAMPLES_FILE, EvalConfig, _done, evaluate
 
-    if config.samples < 2:
-        raise OneShotError(f"--samples {config.samples}: a pass rate needs at least 2 samples per candidate")
     unlabelled = [i for i in rows if not str(problems[i]["answer"]).strip()]
     if unlabelled:
         raise OneShotError(

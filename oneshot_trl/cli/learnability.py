@@ -93,8 +93,6 @@ def run(
 
     if output_format not in ("table", "tsv", "json"):
         raise OneShotError(f"--format {output_format!r}: choose table, tsv or json")
-    if config.samples < 2:
-        raise OneShotError(f"--samples {config.samples}: a pass rate needs at least 2 samples per candidate")
     rank_candidates([], method, band=band, target=target)  # a bad --band/--target fails before sampling
     problems = load_problems(dataset, problem_key=problem_key or "problem", answer_key=answer_key or "answer")
     rows = choose_candidates(
