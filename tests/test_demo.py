@@ -128,9 +128,8 @@ def test_conclusion_says_mostly_format_when_both_parts_are_real():
         {"base": [0.30], "1-shot": [0.46, 0.46], "format-only": [0.25, 0.25], "full-set": [0.6, 0.6]},
         boxed={"base": [0.6], "1-shot": [0.8, 0.8]},
     )
-    from_format, from_skill = decompose(
-        r.base, r.runs, "1-shot"
-    )  # +10.0 from boxing, +6.0 from accuracy among boxed
+    # +10.0 from boxing, +6.0 from accuracy among boxed
+    from_format, from_skill = decompose(r.base, r.runs, "1-shot")
     assert (round(from_format, 6), round(from_skill, 6)) == (10.0, 6.0)
     assert r.conclusion().startswith("1-shot helped, mostly through format: of its +16.0 points")
 
@@ -274,9 +273,8 @@ def test_reduced_demo_shows_the_effects_that_held_across_bases(tmp_path):
     pi1_solved = sum(m["oneshot/train_accuracy"] for m in one_shot[-10:]) / 10
     assert pi1_solved > 0.6
     format_only = next(r for r in result.runs if r.arm == "format-only").metrics
-    assert (
-        sum(m["oneshot/train_accuracy"] for m in format_only[-10:]) / 10 < pi1_solved - 0.05
-    )  # boxed is not right
+    # boxed is not right
+    assert sum(m["oneshot/train_accuracy"] for m in format_only[-10:]) / 10 < pi1_solved - 0.05
     checks = [
         (m["step"], m["eval/testbed_heldout/accuracy"])
         for m in one_shot

@@ -281,9 +281,8 @@ def assert_same_run(straight: Path, resumed: Path) -> None:
     assert [m["step"] for m in rows_a] == [m["step"] for m in rows_b]
     for a, b in zip(rows_a, rows_b, strict=True):
         for key, value in a.items():
-            timing = key == "eps" or any(
-                w in key for w in ("time", "per_second", "runtime", "flos")
-            )  # eps: episodes/s
+            # eps: episodes/s
+            timing = key == "eps" or any(w in key for w in ("time", "per_second", "runtime", "flos"))
             if isinstance(value, (int, float)) and not timing:
                 assert b[key] == pytest.approx(value, rel=1e-4, abs=1e-6), (a["step"], key)
     weights_a, weights_b = load_file(straight / "model.safetensors"), load_file(resumed / "model.safetensors")

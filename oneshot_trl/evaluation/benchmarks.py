@@ -27,9 +27,8 @@ class BenchmarkSpec:
     n: int  # samples per problem in the paper's protocol
     temperature: float
     top_p: float = 1.0
-    extraction: str = (
-        "harness"  # the authors' answer extraction; local benchmarks default to the strict boxed rule
-    )
+    # the authors' answer extraction; local benchmarks default to the strict boxed rule
+    extraction: str = "harness"
     hub_config: str | None = None  # the Hub dataset's subset
     choices: bool = False  # multiple choice: the problem lists lettered options, the answer is a letter
 

@@ -31,9 +31,8 @@ class BaseBuild:
     sft_steps: int
     dev_history: list[dict]
     build_seconds: float
-    shipped: (
-        bool  # the base every machine shares, or one built on this machine (--rebuild-base, another recipe)
-    )
+    # the base every machine shares, or one built on this machine (--rebuild-base, another recipe)
+    shipped: bool
 
 
 @dataclass

@@ -33,9 +33,8 @@ def base_model(run_dir: Path) -> str:
             f"{record} not found: it names the base model evaluated as step 0; pass --no-base to skip it"
         )
     run_config = json.loads(record.read_text())["run_config"]
-    return (
-        run_config.get("model_name_or_path") or run_config["model"]
-    )  # "model" in runs before TRL's ModelConfig
+    # "model" in runs made before RunConfig extended TRL's ModelConfig
+    return run_config.get("model_name_or_path") or run_config["model"]
 
 
 def score_matrix(summaries: list[dict], benchmark: str, metric: str = "accuracy") -> np.ndarray:
