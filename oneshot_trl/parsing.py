@@ -45,10 +45,10 @@ def _parser_class():
         def __init__(self, dataclass_types) -> None:
             super().__init__(dataclass_types, allow_abbrev=False, usage=USAGE)  # --prompt is not --prompts_*
             self.typed: list[str] = []
-            nullable = {name for cls in dataclass_types for name in _nullable(cls)}
+            self.nullable = {name for cls in dataclass_types for name in _nullable(cls)}
             for action in self._actions:
                 if action.option_strings and action.type is not None:
-                    action.type = _null_aware(action.type, action.dest in nullable)
+                    action.type = _null_aware(action.type, action.dest in self.nullable)
 
         def error(self, message: str):
             # argparse: "argument --max_steps/--max-steps: invalid int value: 'x'"
@@ -117,7 +117,6 @@ class _Layers:
     def __init__(self, parser, classes) -> None:
         self.parser, self.classes = parser, classes
         self.known = {f.name for cls in classes for f in fields(cls) if f.init}
-        self.nullable = {name for cls in classes for name in _nullable(cls)}
 
     def apply(self, values: dict[str, Any], source: str, strict: bool = True) -> None:
         unknown = sorted(set(values) - self.known)
@@ -128,7 +127,7 @@ class _Layers:
             )
         values = {k: v for k, v in values.items() if k in self.known}
         for key, value in values.items():
-            if value is None and key not in self.nullable:
+            if value is None and key not in self.parser.nullable:
                 raise OneShotError(f"--{key} cannot be null (None) in {source}: give a value")
             values[key] = self._typed(key, value, source)
         self.parser.set_defaults_with_config(**values)

@@ -31,7 +31,7 @@ from ..history import HistoryWriter, accuracy_metrics, step_rows
 from ..rewards import grade_answer
 from ..rewards.normalize import normalize
 from ..rewards.reward import completion_text
-from .layout import gradient_accumulation, prompts_per_step_field, world_size
+from .layout import derived_accumulation, prompts_per_step_field
 
 #: private GRPOTrainer methods overridden here, with the parameters this module relies on (checked against
 #: TRL 1.12.0 and 1.16.0 by tests/test_trl_contract.py). The per-step records need no private hook: TRL hands
@@ -81,12 +81,9 @@ class OneShotGRPOConfig(GRPOConfig):
     )
 
     def __post_init__(self):
-        if (
-            self.prompts_per_step is not None
-        ):  # oneshot's layout, before GRPOConfig derives its batches from it
-            self.gradient_accumulation_steps = gradient_accumulation(
-                self.prompts_per_step, self.num_generations, self.per_device_train_batch_size, world_size()
-            )
+        # oneshot's layout, set before GRPOConfig derives its batches from the accumulation
+        if self.prompts_per_step is not None:
+            self.gradient_accumulation_steps = derived_accumulation(self)
         super().__post_init__()
 
 

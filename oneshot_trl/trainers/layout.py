@@ -27,6 +27,13 @@ def world_size() -> int:
     return int(os.environ.get("WORLD_SIZE", "1"))
 
 
+def derived_accumulation(config) -> int:
+    """A trainer config's ``gradient_accumulation_steps`` under oneshot's layout (``prompts_per_step``)."""
+    return gradient_accumulation(
+        config.prompts_per_step, config.num_generations, config.per_device_train_batch_size, world_size()
+    )
+
+
 def gradient_accumulation(prompts_per_step: int, num_generations: int, per_device: int, world: int) -> int:
     """Accumulation steps so that one optimizer step consumes exactly one generation batch
     (prompts_per_step × num_generations completions). Refuse a layout that cannot fit, naming the sizes that

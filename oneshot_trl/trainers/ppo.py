@@ -44,7 +44,7 @@ from transformers import TrainerCallback
 from ..errors import OneShotError
 from ..history import HistoryWriter, accuracy_metrics, step_rows
 from ..rewards import format_reward, grade_answer
-from .layout import gradient_accumulation, prompts_per_step_field, world_size
+from .layout import derived_accumulation, prompts_per_step_field
 
 VALUE_FILE = "value_model.safetensors"
 #: methods of TRL's PPOTrainer this module relies on: name -> lines its source must contain.
@@ -149,9 +149,7 @@ class OneShotPPOConfig(_ppo_config_base()):
     def __post_init__(self):
         self.response_length = self.max_completion_length
         if self.prompts_per_step is not None:  # oneshot's layout; TRL's PPO counts episodes (responses)
-            self.gradient_accumulation_steps = gradient_accumulation(
-                self.prompts_per_step, self.num_generations, self.per_device_train_batch_size, world_size()
-            )
+            self.gradient_accumulation_steps = derived_accumulation(self)
             self.total_episodes = max(1, self.max_steps) * self.prompts_per_step * self.num_generations
         super().__post_init__()
 
