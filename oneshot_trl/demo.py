@@ -122,6 +122,12 @@ class DemoConfig:
     select_samples: int = field(default=16, metadata={"help": "Samples per RL row of --select learnability."})
 
     def __post_init__(self):
+        counts = ("seeds", "steps", "workers", "eval_problems", "eval_samples", "select_samples")
+        small = [
+            f"--{name.replace('_', '-')} {getattr(self, name)}" for name in counts if getattr(self, name) < 1
+        ]
+        if small:
+            raise OneShotError(f"{', '.join(small)}: must be at least 1")
         if self.select not in SELECT:
             raise OneShotError(f"--select {self.select!r}: choose one of {', '.join(SELECT)}")
         if self.select == "learnability" and self.select_samples < 2:

@@ -52,22 +52,19 @@ def demo(
     from rich.text import Text
 
     from ..demo import ARMS, run_demo, saturation_line
-    from ..errors import OneShotError
     from ..testbed.task import GUESS
 
-    counts = {
-        "seeds": seeds,
-        "steps": steps,
-        "workers": workers,
-        "eval_problems": eval_problems,
-        "eval_samples": eval_samples,
-        "select_samples": select_samples,
-    }
-    small = [f"--{k.replace('_', '-')} {v}" for k, v in counts.items() if v < 1]
-    if small:
-        raise OneShotError(f"{', '.join(small)}: must be at least 1")
     config = DemoConfig(
-        output_dir=output_dir, cache=cache, rebuild_base=rebuild_base, select=select, **counts
+        output_dir=output_dir,
+        seeds=seeds,
+        steps=steps,
+        workers=workers,
+        cache=cache,
+        rebuild_base=rebuild_base,
+        eval_problems=eval_problems,
+        eval_samples=eval_samples,
+        select=select,
+        select_samples=select_samples,
     )
     config.testbed = replace(config.testbed, seed=base_seed)
     console = Console()
